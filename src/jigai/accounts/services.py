@@ -1,0 +1,255 @@
+"""Business actions on accounts: login with lockout, users, roles, unlocking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jigai.accounts.models import LoginThrottle, Organisation, RoleAssignment, User
+from jigai.accounts.roles import Cap, Role
+from jigai.audit import services as audit
+from jigai.audit.models import AuditEntry
+from jigai.core.errors import BusinessError, require
+
+USER_FIELDS = ["username", "last_name", "first_name", "email", "phone", "organisation", "is_active"]
+
+
+class LoginRefused(BusinessError):
+    pass
+
+
+def _division_code(user: User) -> str:
+    return user.organisation.division.code
+
+
+# --------------------------------------------------------------------------- login
+def login_attempt(request, username: str, password: str) -> User:
+    """Authenticate with lockout by user name; return the user or raise LoginRefused.
+
+    After ``LOCKOUT_FAILURES`` consecutive failures the name is locked for
+    ``LOCKOUT_MINUTES``, even for the right password. Other names are not
+    affected, whatever address they come from. Failures are committed (and
+    audited) before the refusal is raised.
+    """
+    now = timezone.now()
+    ip = request.META.get("REMOTE_ADDR")
+    username = (username or "").strip()[:150]
+    refusal = None
+    with transaction.atomic():
+        throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(username=username)
+        if throttle.is_locked(now):
+            audit.record(
+                actor=None, actor_name=username, action="security.login_locked",
+                outcome=AuditEntry.Outcome.REFUSED, ip_address=ip,
+                summary=_("Login as “%(u)s” refused: the account is locked") % {"u": username},
+            )
+            refusal = _locked_message(throttle)
+    if refusal:
+        raise LoginRefused(refusal)
+    user = authenticate(request, username=username, password=password)
+    with transaction.atomic():
+        throttle = LoginThrottle.objects.select_for_update().get(pk=throttle.pk)
+        if user is None:
+            throttle.failures += 1
+            throttle.last_failure_at = now
+            locked_now = throttle.failures >= settings.LOCKOUT_FAILURES
+            if locked_now:
+                throttle.locked_until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
+            throttle.save()
+            audit.record(
+                actor=None, actor_name=username, ip_address=ip, outcome=AuditEntry.Outcome.REFUSED,
+                action="security.lockout" if locked_now else "security.login_failed",
+                summary=(
+                    _("Account “%(u)s” locked after %(n)d failed logins") if locked_now
+                    else _("Failed login as “%(u)s” (%(n)d in a row)")
+                ) % {"u": username, "n": throttle.failures},
+            )
+            refusal = _locked_message(throttle) if locked_now else _("Wrong user name or password.")
+        else:
+            throttle.failures = 0
+            throttle.locked_until = None
+            throttle.save()
+            audit.record(
+                actor=user, action="security.login", ip_address=ip, division_code=_division_code(user),
+                summary=_("%(u)s logged in") % {"u": user.display_name},
+            )
+    if refusal:
+        raise LoginRefused(refusal)
+    return user
+
+
+def _locked_message(throttle: LoginThrottle) -> str:
+    until = timezone.localtime(throttle.locked_until).strftime("%H:%M")
+    return _(
+        "Too many failed logins: this account is locked until %(t)s. "
+        "Try again then, or ask the security administrator to unlock it."
+    ) % {"t": until}
+
+
+def record_logout(user: User, ip: str | None) -> None:
+    audit.record_security_event(
+        actor=user, action="security.logout", ip_address=ip, division_code=_division_code(user),
+        summary=_("%(u)s logged out") % {"u": user.display_name},
+    )
+
+
+@transaction.atomic
+def unlock(username: str, *, actor) -> None:
+    require(actor, Cap.UNLOCK_ACCOUNTS)
+    throttle = LoginThrottle.objects.select_for_update().filter(username=username).first()
+    if throttle is None or not throttle.is_locked():
+        raise BusinessError(_("“%(u)s” is not locked.") % {"u": username})
+    before = {"failures": throttle.failures, "locked_until": throttle.locked_until}
+    throttle.failures = 0
+    throttle.locked_until = None
+    throttle.save()
+    audit.record(
+        actor=actor, action="security.unlock", obj=throttle,
+        summary=_("%(a)s unlocked the account “%(u)s”") % {"a": actor.display_name, "u": username},
+        before=before, after={"failures": 0, "locked_until": None},
+    )
+
+
+# --------------------------------------------------------------------------- users
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise BusinessError(_("The password does not meet the policy."), details=list(exc.messages)) from exc
+
+
+@transaction.atomic
+def create_user(*, actor, username: str, organisation: Organisation, password: str, **fields) -> User:
+    """The system administrator opens an account (with no role yet)."""
+    require(actor, Cap.MANAGE_USERS)
+    if User.objects.filter(username=username).exists():
+        raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
+    user = User(username=username, organisation=organisation, **fields)
+    _check_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    audit.record(
+        actor=actor, action="user.create", obj=user, division_code=_division_code(user),
+        summary=_("%(a)s opened the account %(u)s for %(o)s") % {
+            "a": actor.display_name, "u": user.username, "o": organisation.name},
+        after=audit.model_snapshot(user, USER_FIELDS),
+    )
+    return user
+
+
+@transaction.atomic
+def update_user(user: User, changes: dict, *, actor) -> User:
+    require(actor, Cap.MANAGE_USERS)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.pk == actor.pk and changes.get("is_active") is False:
+        raise BusinessError(_("You cannot deactivate your own account."))
+    before = audit.model_snapshot(locked, USER_FIELDS)
+    for name, value in changes.items():
+        if name not in USER_FIELDS or name == "username":
+            raise BusinessError(_("“%(f)s” cannot be changed here.") % {"f": name})
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    old, new = audit.diff(before, audit.model_snapshot(locked, USER_FIELDS))
+    audit.record(
+        actor=actor, action="user.update", obj=locked, division_code=_division_code(locked),
+        summary=_("%(a)s changed %(f)s of %(u)s") % {"a": actor.display_name, "f": "、".join(new) or "—", "u": locked.username},
+        before=old, after=new,
+    )
+    return locked
+
+
+@transaction.atomic
+def change_own_password(user: User, *, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise BusinessError(_("The current password is wrong."))
+    if old_password == new_password:
+        raise BusinessError(_("The new password must differ from the current one."))
+    _check_password(new_password, user)
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    audit.record(
+        actor=user, action="security.password_change", obj=user, division_code=_division_code(user),
+        summary=_("%(u)s changed their password") % {"u": user.display_name},
+    )
+
+
+@transaction.atomic
+def set_roles(user: User, roles: set[str], *, actor) -> None:
+    """The security administrator grants and withdraws roles."""
+    require(actor, Cap.ASSIGN_ROLES)
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise BusinessError(_("Unknown role(s): %(r)s") % {"r": ", ".join(sorted(unknown))})
+    if RoleAssignment.conflicts(roles):
+        raise BusinessError(_("An administrator role (system, security, audit) cannot be combined with any other role."))
+    if user.pk == actor.pk:
+        raise BusinessError(_("Nobody may change their own roles."))
+    county_roles = {Role.COUNTY_OFFICER}
+    if roles & county_roles and user.county is None:
+        raise BusinessError(_("A county officer must belong to a county-level organisation."))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = sorted(locked.role_assignments.values_list("role", flat=True))
+    locked.role_assignments.exclude(role__in=roles).delete()
+    for role in roles - set(before):
+        RoleAssignment.objects.create(user=locked, role=role)
+    after = sorted(roles)
+    if before == after:
+        raise BusinessError(_("Nothing to change."))
+    audit.record(
+        actor=actor, action="user.roles", obj=locked, division_code=_division_code(locked),
+        summary=_("%(a)s set the roles of %(u)s to: %(r)s") % {
+            "a": actor.display_name, "u": locked.username,
+            "r": "、".join(str(Role(r).label) for r in after) or _("none")},
+        before={"roles": before}, after={"roles": after},
+    )
+
+
+def create_administrator(*, username: str, password: str, role: str, organisation: Organisation, name: str = "") -> User:
+    """Bootstrap one of the three separated administrators from the command line
+    (there is no built-in admin/admin)."""
+    if role not in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}:
+        raise BusinessError(_("Only the system, security and audit administrators are created this way."))
+    with transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
+        user = User(username=username, organisation=organisation, last_name=name)
+        _check_password(password, user)
+        user.set_password(password)
+        user.save()
+        RoleAssignment.objects.create(user=user, role=role)
+        audit.record(
+            actor=None, actor_name=_("command line"), action="user.create_admin", obj=user,
+            division_code=_division_code(user),
+            summary=_("Created the administrator %(u)s (%(r)s) from the command line") % {"u": username, "r": Role(role).label},
+            after={"username": username, "roles": [role]},
+        )
+    return user
+
+
+ORGANISATION_FIELDS = ["name", "short_name", "kind", "division", "parent", "unified_credit_code"]
+
+
+@transaction.atomic
+def create_organisation(*, actor, **fields) -> Organisation:
+    require(actor, Cap.MANAGE_ORGANISATIONS)
+    org = Organisation(**fields)
+    if org.parent_id and org.parent.division_id != org.division_id:
+        raise BusinessError(_("A body and its parent must belong to the same division."))
+    org.full_clean()
+    org.save()
+    audit.record(
+        actor=actor, action="organisation.create", obj=org, division_code=org.division.code,
+        summary=_("%(a)s registered the organisation %(o)s") % {"a": actor.display_name, "o": org.name},
+        after=audit.model_snapshot(org, ORGANISATION_FIELDS),
+    )
+    return org

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from jigai.audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.entry_list, name="list"),
+    path("verify/", views.verify, name="verify"),
+]

@@ -1,0 +1,72 @@
+"""The demo: Yangquan's reference data, the 2023 programme and demo accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jigai.accounts.models import Division, Organisation, RoleAssignment, User
+from jigai.accounts.reference import load_reference_data
+from jigai.audit import services as audit
+from jigai.programmes.models import Programme
+from jigai.programmes.services import DATA_DIR as PROGRAMME_DATA
+from jigai.programmes.services import load_programme, parse_programme_file
+
+DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.yaml"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    name: str
+    organisation: str
+    roles: list[str]
+
+
+def ensure_programme_2023() -> Programme:
+    city = load_reference_data()
+    existing = Programme.objects.filter(city=city, year=2023).first()
+    if existing:
+        return existing
+    spec = parse_programme_file(PROGRAMME_DATA / "yangquan-2023.yaml")
+    return load_programme(spec, actor_name=_("command line"))
+
+
+@transaction.atomic
+def load_demo() -> tuple[str, list[DemoLogin]]:
+    """Load (or top up) the demo; return the demo password and the logins."""
+    ensure_programme_2023()
+    doc = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+    password = doc["password"]
+    divisions = {d.code: d for d in Division.objects.all()}
+    for row in doc["organisations"]:
+        parent = Organisation.objects.get(name=row["parent"]) if row.get("parent") else None
+        Organisation.objects.get_or_create(
+            name=row["name"],
+            defaults={"short_name": row["short_name"], "kind": row["kind"],
+                      "division": divisions[row["division"]], "parent": parent},
+        )
+    logins, created = [], []
+    for row in doc["users"]:
+        org = Organisation.objects.get(name=row["organisation"])
+        user = User.objects.filter(username=row["username"]).first()
+        if user is None:
+            user = User(username=row["username"], last_name=row["name"], organisation=org)
+            validate_password(password, user)
+            user.set_password(password)
+            user.save()
+            RoleAssignment.objects.bulk_create(RoleAssignment(user=user, role=r) for r in row["roles"])
+            created.append(user.username)
+        logins.append(DemoLogin(user.username, row["name"], org.short_name or org.name, row["roles"]))
+    if created:
+        audit.record(
+            actor=None, actor_name=_("command line"), action="demo.load",
+            summary=_("Loaded the demo: %(n)d demo accounts") % {"n": len(created)},
+            after={"accounts": created},
+        )
+    return password, logins

@@ -1,0 +1,33 @@
+"""Small helpers shared by the views of every app."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from jigai.core.errors import BusinessError, require
+
+
+def capability_required(*capabilities: str):
+    """Refuse the view (403) unless the user holds every listed capability."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            for cap in capabilities:
+                require(request.user, cap)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def refuse(request, error: BusinessError, to: str, *args):
+    """Show a service refusal as a message and go back; nothing was changed."""
+    messages.error(request, error.message)
+    for line in error.details:
+        messages.error(request, line)
+    return redirect(to, *args)

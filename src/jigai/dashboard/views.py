@@ -1,0 +1,24 @@
+from django.shortcuts import get_object_or_404, render
+
+from jigai.accounts.roles import Cap
+from jigai.core.views import capability_required
+from jigai.dashboard.services import progress_table
+from jigai.programmes.models import Programme
+from jigai.programmes.services import consistency, current_programme
+
+
+@capability_required(Cap.VIEW_PROGRAMME)
+def home(request):
+    if request.GET.get("programme"):
+        programme = get_object_or_404(Programme, pk=request.GET["programme"])
+    else:
+        programme = current_programme()
+    context = {"programme": programme, "programmes": Programme.objects.select_related("city")}
+    if programme is not None:
+        table = progress_table(programme, request.user)
+        context.update(
+            table=table,
+            chart=table.chart_data(),
+            checks=consistency(programme),
+        )
+    return render(request, "dashboard/home.html", context)

@@ -1,0 +1,89 @@
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jigai.money import MoneyError, fen_to_yuan, yuan_to_fen
+from jigai.programmes.models import M2_PER_10K, Programme, to_10k_m2
+
+
+class YuanField(forms.DecimalField):
+    """Yuan on screen, integer fen in the database."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, min_value=0, **kwargs)
+
+    def prepare_value(self, value):
+        return fen_to_yuan(value) if isinstance(value, int) else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return yuan_to_fen(value)
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class Area10kField(forms.DecimalField):
+    """万m² on screen (≤ 4 decimals = whole m²), m² in the database."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=4, min_value=0, **kwargs)
+
+    def prepare_value(self, value):
+        return to_10k_m2(value) if isinstance(value, int) else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        return int(value * M2_PER_10K)
+
+
+class ParametersForm(forms.ModelForm):
+    provincial_subsidy_fen_per_m2 = YuanField(label=gettext_lazy("Provincial subsidy [yuan/m²]"))
+    owner_contribution_fen_per_m2 = YuanField(label=gettext_lazy("Owners' contribution [yuan/m²]"))
+    declared_total_m2 = Area10kField(label=gettext_lazy("Declared city total [10⁴ m²]"))
+    declared_residential_m2 = Area10kField(label=gettext_lazy("Declared residential total [10⁴ m²]"))
+    declared_public_m2 = Area10kField(label=gettext_lazy("Declared public-building total [10⁴ m²]"))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Programme
+        fields = [
+            "title", "document_number", "issued_on", "source", "min_improvement_pct",
+            "min_remaining_life_years", "provincial_subsidy_fen_per_m2",
+            "owner_contribution_fen_per_m2", "declared_total_m2", "declared_residential_m2",
+            "declared_public_m2",
+        ]
+        widgets = {
+            "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "source": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class CopyForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+
+
+def parse_target_cells(data, divisions, categories):
+    """Read the task-table grid (inputs ``t-<division>-<category>`` in 万m²).
+
+    Returns ({(division_id, category_id): m²}, [error messages naming the cell]).
+    """
+    cells, errors = {}, []
+    for division in divisions:
+        for category in categories:
+            raw = (data.get(f"t-{division.pk}-{category.pk}") or "").strip()
+            where = f"{division.name} · {category.name}"
+            try:
+                value = Decimal(raw or "0") * M2_PER_10K
+            except InvalidOperation:
+                errors.append(_("%(w)s: “%(v)s” is not a number") % {"w": where, "v": raw})
+                continue
+            if value < 0:
+                errors.append(_("%(w)s: a target cannot be negative") % {"w": where})
+            elif value != value.to_integral_value():
+                errors.append(_("%(w)s: at most four decimals of 万m²") % {"w": where})
+            else:
+                cells[(division.pk, category.pk)] = int(value)
+    return cells, errors

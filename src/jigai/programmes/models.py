@@ -1,0 +1,138 @@
+"""A programme year (年度实施方案): its policy parameters and task table.
+
+Every figure of a plan is data of its programme year, so next year's plan is a
+copy edited on screen, never a code change. Areas are whole m² (the plan's
+万m² with up to four decimals), money is integer fen.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jigai.accounts.models import Division
+
+M2_PER_10K = 10_000
+
+
+def to_10k_m2(area_m2: int) -> Decimal:
+    """m² → 万m² for display (exact: areas are whole m²)."""
+    return (Decimal(area_m2) / M2_PER_10K).normalize()
+
+
+class Programme(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("In force")
+        CLOSED = "closed", _("Closed")
+
+    city = models.ForeignKey(
+        Division, models.PROTECT, related_name="programmes", verbose_name=_("city")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("title"), max_length=200)
+    document_number = models.CharField(_("document number"), max_length=60, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    source = models.TextField(_("source"), help_text=_("Which document each figure comes from."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    min_improvement_pct = models.DecimalField(
+        _("minimum energy-efficiency improvement [%]"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    min_remaining_life_years = models.PositiveSmallIntegerField(
+        _("minimum remaining service life after retrofit [years]"),
+        validators=[MaxValueValidator(100)],
+    )
+    provincial_subsidy_fen_per_m2 = models.PositiveIntegerField(
+        _("provincial subsidy for residential floor area [fen/m²]")
+    )
+    owner_contribution_fen_per_m2 = models.PositiveIntegerField(
+        _("owners' contribution [fen/m²]")
+    )
+    declared_total_m2 = models.PositiveBigIntegerField(_("declared city total [m²]"))
+    declared_residential_m2 = models.PositiveBigIntegerField(_("declared residential total [m²]"))
+    declared_public_m2 = models.PositiveBigIntegerField(_("declared public-building total [m²]"))
+    copied_from = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="copies",
+        verbose_name=_("copied from"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        ordering = ["city__code", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "year"], name="one_programme_per_city_year")
+        ]
+        verbose_name = _("programme year")
+        verbose_name_plural = _("programme years")
+
+    def __str__(self) -> str:
+        return f"{self.city.name} {self.year}"
+
+    @property
+    def min_improvement(self) -> Decimal:
+        """The threshold as a fraction (0.30), as the engine takes it."""
+        return self.min_improvement_pct / 100
+
+
+class Category(models.Model):
+    """A column of the task table (e.g. residential combined with old-community renovation)."""
+
+    class Sector(models.TextChoices):
+        RESIDENTIAL = "residential", _("Residential")
+        PUBLIC = "public", _("Public buildings")
+
+    programme = models.ForeignKey(
+        Programme, models.CASCADE, related_name="categories", verbose_name=_("programme year")
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=80)
+    sector = models.CharField(_("sector"), max_length=12, choices=Sector.choices)
+    declared_total_m2 = models.PositiveBigIntegerField(_("declared city total [m²]"))
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["programme", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="unique_category_code")
+        ]
+        verbose_name = _("task category")
+        verbose_name_plural = _("task categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskTarget(models.Model):
+    """One cell of the task table: a county-level unit's target in one category."""
+
+    programme = models.ForeignKey(
+        Programme, models.CASCADE, related_name="targets", verbose_name=_("programme year")
+    )
+    division = models.ForeignKey(
+        Division, models.PROTECT, related_name="task_targets", verbose_name=_("county/district")
+    )
+    category = models.ForeignKey(
+        Category, models.CASCADE, related_name="targets", verbose_name=_("category")
+    )
+    target_m2 = models.PositiveBigIntegerField(_("target [m²]"))
+
+    class Meta:
+        ordering = ["division__sort_order", "category__sort_order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "division", "category"], name="one_target_per_cell"
+            )
+        ]
+        verbose_name = _("task target")
+        verbose_name_plural = _("task targets")
+
+    def __str__(self) -> str:
+        return f"{self.division} · {self.category}: {to_10k_m2(self.target_m2)} 万m²"

@@ -1,0 +1,135 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jigai.accounts.models import Division, Organisation
+from jigai.accounts.roles import Cap
+from jigai.core.errors import BusinessError
+from jigai.core.views import capability_required, refuse
+from jigai.dashboard.services import progress_table
+from jigai.programmes import services
+from jigai.programmes.forms import CopyForm, ParametersForm, parse_target_cells
+from jigai.programmes.models import Programme
+
+
+@capability_required(Cap.VIEW_PROGRAMME)
+def programme_list(request):
+    programmes = Programme.objects.select_related("city", "copied_from")
+    return render(request, "programmes/list.html", {"programmes": programmes})
+
+
+@capability_required(Cap.VIEW_PROGRAMME)
+def programme_detail(request, pk):
+    programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
+    return render(
+        request,
+        "programmes/detail.html",
+        {
+            "programme": programme,
+            "table": progress_table(programme, request.user),
+            "checks": services.consistency(programme),
+            "copy_form": CopyForm(initial={"year": programme.year + 1}),
+            "statuses": Programme.Status,
+        },
+    )
+
+
+@capability_required(Cap.MANAGE_PROGRAMME)
+def programme_edit(request, pk):
+    programme = get_object_or_404(Programme, pk=pk)
+    form = ParametersForm(
+        request.POST or None, instance=Programme.objects.get(pk=pk),
+        initial={"version": programme.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
+        try:
+            services.update_parameters(
+                programme, changes, actor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except BusinessError as exc:
+            return refuse(request, exc, "programmes:edit", pk)
+        messages.success(request, _("Programme parameters saved."))
+        return redirect("programmes:detail", pk)
+    return render(request, "programmes/edit.html", {"programme": programme, "form": form})
+
+
+@capability_required(Cap.MANAGE_PROGRAMME)
+def targets_edit(request, pk):
+    programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
+    divisions = list(Division.objects.filter(parent=programme.city))
+    categories = list(programme.categories.all())
+    current = {(t.division_id, t.category_id): t.target_m2 for t in programme.targets.all()}
+    errors = []
+    if request.method == "POST":
+        cells, errors = parse_target_cells(request.POST, divisions, categories)
+        if not errors:
+            try:
+                services.set_targets(
+                    programme, cells, actor=request.user,
+                    expected_version=int(request.POST.get("version", 0)),
+                )
+            except BusinessError as exc:
+                return refuse(request, exc, "programmes:targets", pk)
+            messages.success(request, _("Task table saved."))
+            return redirect("programmes:detail", pk)
+    grid = [
+        (d, [(c, current.get((d.pk, c.pk), 0), f"t-{d.pk}-{c.pk}") for c in categories])
+        for d in divisions
+    ]
+    return render(
+        request, "programmes/targets.html",
+        {"programme": programme, "grid": grid, "categories": categories, "errors": errors},
+    )
+
+
+@require_POST
+@capability_required(Cap.MANAGE_PROGRAMME)
+def programme_copy(request, pk):
+    source = get_object_or_404(Programme, pk=pk)
+    form = CopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the year of the new programme."))
+        return redirect("programmes:detail", pk)
+    try:
+        new = services.copy_programme(source, year=form.cleaned_data["year"], actor=request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, "programmes:detail", pk)
+    messages.success(request, _("Draft %(p)s created: edit its figures, then put it in force.") % {"p": new})
+    return redirect("programmes:detail", new.pk)
+
+
+@require_POST
+@capability_required(Cap.MANAGE_PROGRAMME)
+def programme_status(request, pk):
+    programme = get_object_or_404(Programme, pk=pk)
+    try:
+        services.set_status(
+            programme, request.POST.get("status", ""), actor=request.user,
+            expected_version=int(request.POST.get("version", 0)),
+        )
+    except (BusinessError, ValueError) as exc:
+        error = exc if isinstance(exc, BusinessError) else BusinessError(_("Unknown status."))
+        return refuse(request, error, "programmes:detail", pk)
+    return redirect("programmes:detail", pk)
+
+
+@capability_required(Cap.VIEW_PROGRAMME)
+def county_detail(request, pk, code):
+    """A county-level unit's page; 404 for a county outside the user's scope."""
+    programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
+    division = get_object_or_404(Division, code=code, parent=programme.city)
+    if not request.user.sees_division(division):
+        raise Http404
+    table = progress_table(programme, request.user)
+    row = next(r for r in table.rows if r.division.pk == division.pk)
+    organisations = Organisation.objects.filter(division=division).select_related("parent")
+    return render(
+        request, "programmes/county.html",
+        {"programme": programme, "division": division, "row": row,
+         "category_cells": list(zip(table.categories, row.cells, strict=True)),
+         "organisations": organisations},
+    )

@@ -1,0 +1,14 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from jigai.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("jigai.accounts.urls")),
+    path("dashboard/", include("jigai.dashboard.urls")),
+    path("programmes/", include("jigai.programmes.urls")),
+    path("audit/", include("jigai.audit.urls")),
+]
