@@ -167,14 +167,14 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         for key in row:
             if key not in codes | {"county", "total"}:
                 r.errors.append(_("%(where)s: unknown category “%(k)s”") % {"where": where, "k": key})
-        row_sum = 0
+        row_sum, errors_before = 0, len(r.errors)
         for cat in categories:
             m2 = r.area_m2(row.get(cat["code"]), f"{where}.{cat['code']}", allow_empty=True)
             if m2:
                 targets.append((county, cat["code"], m2))
                 row_sum += m2
         stated = r.area_m2(row.get("total"), f"{where}.total", allow_empty=True)
-        if stated is not None and stated != row_sum:
+        if stated is not None and stated != row_sum and len(r.errors) == errors_before:
             r.errors.append(
                 _("%(where)s: the categories add up to %(s)s 万m², the row states %(t)s")
                 % {"where": where, "s": to_10k_m2(row_sum), "t": to_10k_m2(stated)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from django import template
 
@@ -29,6 +30,8 @@ def yuan(fen) -> str:
 def pct(fraction) -> str:
     if fraction in (None, ""):
         return "–"
+    if isinstance(fraction, Fraction):
+        fraction = Decimal(fraction.numerator) / Decimal(fraction.denominator)
     return f"{Decimal(fraction) * 100:.1f}%"
 
 

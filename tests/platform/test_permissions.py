@@ -1,0 +1,111 @@
+"""Every URL × every role: least privilege, and 404 for another county's records.
+
+The matrix below is the specification; a new URL must be added to it (the last
+test fails when a named URL is missing here)."""
+
+import pytest
+from django.urls import get_resolver
+
+# One demo account per role (see core/data/demo.yaml); yx_officer is 盂县's officer.
+ROLES = {
+    "programme_admin": "zjj_admin",
+    "county_officer": "yx_officer",
+    "approver": "fgw_approver",
+    "finance_officer": "czj_finance",
+    "auditor": "sjj_auditor",
+    "inspector": "inspector",
+    "contractor": "contractor",
+    "system_admin": "sysadmin",
+    "security_admin": "secadmin",
+    "audit_admin": "auditadmin",
+}
+BUSINESS = {"programme_admin", "county_officer", "approver", "finance_officer", "auditor", "inspector", "contractor"}
+CITY = {"programme_admin", "approver", "finance_officer", "auditor", "inspector"}
+ALL = set(ROLES)
+
+
+def only(*roles, ok=200, other=403):
+    return {r: (ok if r in roles else other) for r in ROLES}
+
+
+# (url name, method, path template, {role: expected status})
+MATRIX = [
+    ("home", "get", "/", {r: 302 for r in ALL}),
+    ("dashboard:home", "get", "/dashboard/", only(*BUSINESS)),
+    ("programmes:list", "get", "/programmes/", only(*BUSINESS)),
+    ("programmes:detail", "get", "/programmes/{p}/", only(*BUSINESS)),
+    ("programmes:edit", "get", "/programmes/{p}/edit/", only("programme_admin")),
+    ("programmes:targets", "get", "/programmes/{p}/targets/", only("programme_admin")),
+    ("programmes:copy", "post", "/programmes/{p}/copy/", only("programme_admin", ok=302)),
+    ("programmes:status", "post", "/programmes/{p}/status/", only("programme_admin", ok=302)),
+    # 盂县: the county officer is 盂县's; a contractor has no county scope (404 like a stranger).
+    ("programmes:county", "get", "/programmes/{p}/counties/yuxian/",
+     {**only(*CITY, "county_officer"), "contractor": 404}),
+    ("accounts:login", "get", "/accounts/login/", {r: 200 for r in ALL}),
+    ("accounts:logout", "post", "/accounts/logout/", {r: 302 for r in ALL}),
+    ("accounts:password_change", "get", "/accounts/password/", {r: 200 for r in ALL}),
+    ("accounts:users", "get", "/accounts/users/", only("system_admin", "security_admin")),
+    ("accounts:user_create", "get", "/accounts/users/new/", only("system_admin")),
+    ("accounts:user_edit", "get", "/accounts/users/{u}/", only("system_admin")),
+    ("accounts:user_roles", "get", "/accounts/users/{u}/roles/", only("security_admin")),
+    ("accounts:lockouts", "get", "/accounts/lockouts/", only("security_admin")),
+    ("accounts:unlock", "post", "/accounts/lockouts/unlock/", only("security_admin", ok=302)),
+    ("accounts:organisations", "get", "/accounts/organisations/", only("system_admin")),
+    ("audit:list", "get", "/audit/", only("audit_admin", "auditor")),
+    ("audit:verify", "post", "/audit/verify/", only("audit_admin")),
+    ("set_language", "post", "/i18n/setlang/", {r: 302 for r in ALL}),
+]
+
+
+def _cases():
+    for name, method, path, expected in MATRIX:
+        for role in ROLES:
+            yield pytest.param(name, method, path, role, expected[role], id=f"{name}-{role}")
+
+
+@pytest.mark.parametrize(("name", "method", "path", "role", "status"), list(_cases()))
+def test_url_role_matrix(client_as, programme, user, name, method, path, role, status):
+    client = client_as(ROLES[role])
+    url = path.format(p=programme.pk, u=user("pd_officer").pk)
+    response = getattr(client, method)(url)
+    assert response.status_code == status
+
+
+# Logging in and switching language are the only things open before login.
+@pytest.mark.parametrize(
+    ("name", "method", "path", "expected"),
+    [m for m in MATRIX if m[0] not in {"accounts:login", "set_language"}],
+)
+def test_anonymous_is_sent_to_login(client, programme, user, name, method, path, expected):
+    url = path.format(p=programme.pk, u=user("pd_officer").pk)
+    response = getattr(client, method)(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("officer", ["pd_officer", "cq_officer", "kq_officer", "jq_officer", "gx_officer"])
+def test_county_officer_gets_404_for_another_county(client_as, programme, officer):
+    client = client_as(officer)
+    assert client.get(f"/programmes/{programme.pk}/counties/yuxian/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("officer", "code"),
+    [("pd_officer", "pingding"), ("yx_officer", "yuxian"), ("cq_officer", "chengqu"),
+     ("kq_officer", "kuangqu"), ("jq_officer", "jiaoqu"), ("gx_officer", "gaoxin")],
+)
+def test_county_officer_opens_own_county(client_as, programme, officer, code):
+    response = client_as(officer).get(f"/programmes/{programme.pk}/counties/{code}/")
+    assert response.status_code == 200
+    assert response.context["division"].code == code
+
+
+def test_matrix_covers_every_named_url():
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        namespace = getattr(pattern, "namespace", None)
+        if namespace:
+            names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns if p.name}
+        elif getattr(pattern, "name", None):
+            names.add(pattern.name)
+    assert names == {m[0] for m in MATRIX}
