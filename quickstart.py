@@ -87,11 +87,15 @@ def test(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_start = sub.add_parser("start", help="set up and start the platform with the demo")
     p_start.add_argument("--port", type=int, default=8000)
-    p_test = sub.add_parser("test", help="set up and run the test suite (extra arguments go to pytest)")
+    p_test = sub.add_parser(
+        "test", help="set up and run the test suite (extra arguments go to pytest)"
+    )
     p_test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     return {"start": start, "test": test}[args.command](args)

@@ -44,3 +44,13 @@ def client_as(client, user):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english():
+    """Service messages are asserted in English (the msgids); pages render in
+    the language each request asks for (Chinese by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -17,8 +17,13 @@ from tests.conftest import IN_CI
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -48,8 +53,11 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("server")
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(
-        DJANGO_SETTINGS_MODULE="jigai.settings", SECRET_KEY="browser-test-key-" + "x" * 40,
-        JIGAI_HTTPS="false", ALLOWED_HOSTS="127.0.0.1,localhost", JIGAI_DATA_DIR=str(tmp),
+        DJANGO_SETTINGS_MODULE="jigai.settings",
+        SECRET_KEY="browser-test-key-" + "x" * 40,
+        JIGAI_HTTPS="false",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        JIGAI_DATA_DIR=str(tmp),
     )
     database = _server_database(tmp)
     if database:

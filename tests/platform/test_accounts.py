@@ -99,9 +99,16 @@ def test_no_superuser_and_no_default_admin(db):
 
 
 def test_administrators_share_no_capability():
-    admin_caps = [CAPABILITIES[r] for r in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)]
-    business = set().union(*(CAPABILITIES[r] for r in Role if r not in
-                             (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.AUDITOR)))
+    admin_caps = [
+        CAPABILITIES[r] for r in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+    ]
+    business = set().union(
+        *(
+            CAPABILITIES[r]
+            for r in Role
+            if r not in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.AUDITOR)
+        )
+    )
     for i, caps in enumerate(admin_caps):
         for j, other in enumerate(admin_caps):
             if i != j:
@@ -111,7 +118,9 @@ def test_administrators_share_no_capability():
 
 def test_administrator_role_cannot_be_combined(db, user):
     with pytest.raises(BusinessError, match="cannot be combined"):
-        services.set_roles(user("yx_officer"), {Role.COUNTY_OFFICER, Role.AUDIT_ADMIN}, actor=user("secadmin"))
+        services.set_roles(
+            user("yx_officer"), {Role.COUNTY_OFFICER, Role.AUDIT_ADMIN}, actor=user("secadmin")
+        )
     assert user("yx_officer").roles == {Role.COUNTY_OFFICER}
 
 
@@ -126,7 +135,9 @@ def test_system_admin_cannot_grant_roles_and_security_admin_cannot_open_accounts
         services.set_roles(user("yx_officer"), {Role.APPROVER}, actor=user("sysadmin"))
     with pytest.raises(PermissionDenied):
         services.create_user(
-            actor=user("secadmin"), username="x1", password="Abcdefg1!",
+            actor=user("secadmin"),
+            username="x1",
+            password="Abcdefg1!",
             organisation=Organisation.objects.get(short_name="盂县政府"),
         )
 
@@ -134,15 +145,31 @@ def test_system_admin_cannot_grant_roles_and_security_admin_cannot_open_accounts
 def test_account_lifecycle_through_the_pages(client_as, db):
     yu = Organisation.objects.get(short_name="盂县政府")
     sys_client = client_as("sysadmin")
-    response = sys_client.post("/accounts/users/new/", {
-        "username": "yx_new", "last_name": "新", "first_name": "同事", "email": "",
-        "phone": "", "organisation": yu.pk, "password": "simple",
-    })
+    response = sys_client.post(
+        "/accounts/users/new/",
+        {
+            "username": "yx_new",
+            "last_name": "新",
+            "first_name": "同事",
+            "email": "",
+            "phone": "",
+            "organisation": yu.pk,
+            "password": "simple",
+        },
+    )
     assert response.status_code == 200 and not User.objects.filter(username="yx_new").exists()
-    response = sys_client.post("/accounts/users/new/", {
-        "username": "yx_new", "last_name": "新", "first_name": "同事", "email": "",
-        "phone": "", "organisation": yu.pk, "password": "Yuxian#2024",
-    })
+    response = sys_client.post(
+        "/accounts/users/new/",
+        {
+            "username": "yx_new",
+            "last_name": "新",
+            "first_name": "同事",
+            "email": "",
+            "phone": "",
+            "organisation": yu.pk,
+            "password": "Yuxian#2024",
+        },
+    )
     assert response.status_code == 302
     new = User.objects.get(username="yx_new")
     assert new.roles == frozenset() and new.organisation == yu
@@ -161,11 +188,19 @@ def test_county_officer_role_needs_a_county_organisation(db, user):
 
 def test_password_change_enforces_policy(client_as, user):
     client = client_as("yx_officer")
-    response = client.post("/accounts/password/", {
-        "old_password": DEMO_PASSWORD, "new_password": "short", "new_password2": "short"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": DEMO_PASSWORD, "new_password": "short", "new_password2": "short"},
+    )
     assert response.status_code == 200
     assert user("yx_officer").check_password(DEMO_PASSWORD)
-    response = client.post("/accounts/password/", {
-        "old_password": DEMO_PASSWORD, "new_password": "Yangquan#2024", "new_password2": "Yangquan#2024"})
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password": "Yangquan#2024",
+            "new_password2": "Yangquan#2024",
+        },
+    )
     assert response.status_code == 302
     assert user("yx_officer").check_password("Yangquan#2024")

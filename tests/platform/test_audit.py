@@ -78,9 +78,12 @@ def test_chain_verifies(db):
 )
 def test_database_refuses_update_and_delete(db, sql):
     before = list(AuditEntry.objects.order_by("seq").values_list("seq", "summary", "hash"))
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert list(AuditEntry.objects.order_by("seq").values_list("seq", "summary", "hash")) == before
 
 

@@ -11,8 +11,22 @@ def _rows(html):
 
 def test_progress_table_values(programme, user):
     table = progress_table(programme, user("zjj_admin"))
-    assert [r.division.name for r in table.rows] == ["平定县", "盂县", "城区", "矿区", "郊区", "高新区"]
-    assert [r.total.target_m2 for r in table.rows] == [45_000, 1_219_200, 134_600, 70_000, 250_000, 531_200]
+    assert [r.division.name for r in table.rows] == [
+        "平定县",
+        "盂县",
+        "城区",
+        "矿区",
+        "郊区",
+        "高新区",
+    ]
+    assert [r.total.target_m2 for r in table.rows] == [
+        45_000,
+        1_219_200,
+        134_600,
+        70_000,
+        250_000,
+        531_200,
+    ]
     assert [c.target_m2 for c in table.totals] == [322_400, 1_677_600, 250_000]
     assert table.grand_total.target_m2 == 2_250_000
     # nothing started yet: all zero, 0 % where there is a target, no % where there is none
@@ -28,7 +42,14 @@ def test_dashboard_for_the_city_lists_every_county_with_links(client_as, program
     assert response.status_code == 200
     assert "阳泉市2023年既有建筑能效提升工程实施方案" in html
     rows = _rows(html)
-    assert [code for _mine, code, _ in rows] == ["pingding", "yuxian", "chengqu", "kuangqu", "jiaoqu", "gaoxin"]
+    assert [code for _mine, code, _ in rows] == [
+        "pingding",
+        "yuxian",
+        "chengqu",
+        "kuangqu",
+        "jiaoqu",
+        "gaoxin",
+    ]
     assert not any(mine for mine, _c, _ in rows)
     assert html.count(f"/programmes/{programme.pk}/counties/") == 6
     yu = dict((code, body) for _m, code, body in rows)["yuxian"]

@@ -62,8 +62,10 @@ def test_split_refuses_bad_weights():
 
 
 @given(
-    total=st.integers(min_value=-10**12, max_value=10**12),
-    weights=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=12).filter(any),
+    total=st.integers(min_value=-(10**12), max_value=10**12),
+    weights=st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=12).filter(
+        any
+    ),
 )
 def test_split_adds_up_and_is_fair(total, weights):
     parts = split_largest_remainder(total, weights)

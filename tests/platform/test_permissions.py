@@ -19,7 +19,15 @@ ROLES = {
     "security_admin": "secadmin",
     "audit_admin": "auditadmin",
 }
-BUSINESS = {"programme_admin", "county_officer", "approver", "finance_officer", "auditor", "inspector", "contractor"}
+BUSINESS = {
+    "programme_admin",
+    "county_officer",
+    "approver",
+    "finance_officer",
+    "auditor",
+    "inspector",
+    "contractor",
+}
 CITY = {"programme_admin", "approver", "finance_officer", "auditor", "inspector"}
 ALL = set(ROLES)
 
@@ -39,8 +47,12 @@ MATRIX = [
     ("programmes:copy", "post", "/programmes/{p}/copy/", only("programme_admin", ok=302)),
     ("programmes:status", "post", "/programmes/{p}/status/", only("programme_admin", ok=302)),
     # 盂县: the county officer is 盂县's; a contractor has no county scope (404 like a stranger).
-    ("programmes:county", "get", "/programmes/{p}/counties/yuxian/",
-     {**only(*CITY, "county_officer"), "contractor": 404}),
+    (
+        "programmes:county",
+        "get",
+        "/programmes/{p}/counties/yuxian/",
+        {**only(*CITY, "county_officer"), "contractor": 404},
+    ),
     ("accounts:login", "get", "/accounts/login/", {r: 200 for r in ALL}),
     ("accounts:logout", "post", "/accounts/logout/", {r: 302 for r in ALL}),
     ("accounts:password_change", "get", "/accounts/password/", {r: 200 for r in ALL}),
@@ -83,7 +95,9 @@ def test_anonymous_is_sent_to_login(client, programme, user, name, method, path,
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("officer", ["pd_officer", "cq_officer", "kq_officer", "jq_officer", "gx_officer"])
+@pytest.mark.parametrize(
+    "officer", ["pd_officer", "cq_officer", "kq_officer", "jq_officer", "gx_officer"]
+)
 def test_county_officer_gets_404_for_another_county(client_as, programme, officer):
     client = client_as(officer)
     assert client.get(f"/programmes/{programme.pk}/counties/yuxian/").status_code == 404
@@ -91,8 +105,14 @@ def test_county_officer_gets_404_for_another_county(client_as, programme, office
 
 @pytest.mark.parametrize(
     ("officer", "code"),
-    [("pd_officer", "pingding"), ("yx_officer", "yuxian"), ("cq_officer", "chengqu"),
-     ("kq_officer", "kuangqu"), ("jq_officer", "jiaoqu"), ("gx_officer", "gaoxin")],
+    [
+        ("pd_officer", "pingding"),
+        ("yx_officer", "yuxian"),
+        ("cq_officer", "chengqu"),
+        ("kq_officer", "kuangqu"),
+        ("jq_officer", "jiaoqu"),
+        ("gx_officer", "gaoxin"),
+    ],
 )
 def test_county_officer_opens_own_county(client_as, programme, officer, code):
     response = client_as(officer).get(f"/programmes/{programme.pk}/counties/{code}/")

@@ -35,15 +35,21 @@ def test_2023_programme_is_loaded_from_the_plan(programme):
     assert programme.min_remaining_life_years == 20
     assert programme.provincial_subsidy_fen_per_m2 == 2281
     assert programme.owner_contribution_fen_per_m2 == 8000
-    assert (programme.declared_total_m2, programme.declared_residential_m2, programme.declared_public_m2) == (
-        2_250_000, 2_000_000, 250_000)
+    assert (
+        programme.declared_total_m2,
+        programme.declared_residential_m2,
+        programme.declared_public_m2,
+    ) == (2_250_000, 2_000_000, 250_000)
     cats = {c.code: (c.sector, c.declared_total_m2) for c in programme.categories.all()}
     assert cats == {
         "residential_combined": ("residential", 322_400),
         "residential_standalone": ("residential", 1_677_600),
         "public": ("public", 250_000),
     }
-    cells = {(t.division.code, t.category.code): t.target_m2 for t in programme.targets.select_related("division", "category")}
+    cells = {
+        (t.division.code, t.category.code): t.target_m2
+        for t in programme.targets.select_related("division", "category")
+    }
     assert cells == EXPECTED
     assert "36号" in programme.source
 
@@ -52,20 +58,32 @@ def test_consistency_check_of_the_2023_table(programme):
     checks = services.consistency(programme)
     assert all(c.ok for c in checks)
     assert [(c.declared_m2, c.summed_m2) for c in checks] == [
-        (322_400, 322_400), (1_677_600, 1_677_600), (250_000, 250_000),  # categories
-        (2_000_000, 2_000_000), (250_000, 250_000),  # residential, public
+        (322_400, 322_400),
+        (1_677_600, 1_677_600),
+        (250_000, 250_000),  # categories
+        (2_000_000, 2_000_000),
+        (250_000, 250_000),  # residential, public
         (2_250_000, 2_250_000),  # city total
     ]
 
 
 def test_consistency_check_reports_a_table_that_does_not_add_up(programme, user):
     yu = programme.targets.get(division__code="yuxian", category__code="public")
-    services.set_targets(programme, {(yu.division_id, yu.category_id): 240_000}, actor=user("zjj_admin"), expected_version=1)
+    services.set_targets(
+        programme,
+        {(yu.division_id, yu.category_id): 240_000},
+        actor=user("zjj_admin"),
+        expected_version=1,
+    )
     checks = services.consistency(programme)
     # public category, public sector and city total fail; the residential ones still add up
     assert [(c.ok, c.declared_m2, c.summed_m2) for c in checks] == [
-        (True, 322_400, 322_400), (True, 1_677_600, 1_677_600), (False, 250_000, 240_000),
-        (True, 2_000_000, 2_000_000), (False, 250_000, 240_000), (False, 2_250_000, 2_240_000),
+        (True, 322_400, 322_400),
+        (True, 1_677_600, 1_677_600),
+        (False, 250_000, 240_000),
+        (True, 2_000_000, 2_000_000),
+        (False, 250_000, 240_000),
+        (False, 2_250_000, 2_240_000),
     ]
     assert checks[2].label == "公共建筑"
     assert "24 万m²" in checks[2].message
@@ -81,18 +99,37 @@ def _bad_file(tmp_path: Path, mutate) -> Path:
 
 
 def _counts():
-    return (Programme.objects.count(), Category.objects.count(), TaskTarget.objects.count(), AuditEntry.objects.count())
+    return (
+        Programme.objects.count(),
+        Category.objects.count(),
+        TaskTarget.objects.count(),
+        AuditEntry.objects.count(),
+    )
 
 
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["task_table"][1].update(county="阳曲县"), "row 2 (阳曲县): unknown county/district “阳曲县”"),
-        (lambda d: d["task_table"][2].update(villas="3"), "row 3 (城区): unknown category “villas”"),
-        (lambda d: d["task_table"][3].update(residential_standalone="-7", total="-7"), "row 4 (矿区).residential_standalone: -7 is negative"),
-        (lambda d: d["task_table"][4].update(total="26"), "row 5 (郊区): the categories add up to 25 万m², the row states 26"),
-        (lambda d: d["task_table"][0].update(residential_standalone="5.5", total="5.5"),
-         "单独进行能效提升的居建: declared 167.76 万m², county rows sum to 168.76 万m²"),
+        (
+            lambda d: d["task_table"][1].update(county="阳曲县"),
+            "row 2 (阳曲县): unknown county/district “阳曲县”",
+        ),
+        (
+            lambda d: d["task_table"][2].update(villas="3"),
+            "row 3 (城区): unknown category “villas”",
+        ),
+        (
+            lambda d: d["task_table"][3].update(residential_standalone="-7", total="-7"),
+            "row 4 (矿区).residential_standalone: -7 is negative",
+        ),
+        (
+            lambda d: d["task_table"][4].update(total="26"),
+            "row 5 (郊区): the categories add up to 25 万m², the row states 26",
+        ),
+        (
+            lambda d: d["task_table"][0].update(residential_standalone="5.5", total="5.5"),
+            "单独进行能效提升的居建: declared 167.76 万m², county rows sum to 168.76 万m²",
+        ),
     ],
     ids=["unknown county", "unknown category", "negative target", "row total", "column total"],
 )
@@ -150,9 +187,16 @@ def test_edit_next_year_without_code(programme, user):
     admin = user("zjj_admin")
     draft = services.copy_programme(programme, year=2024, actor=admin)
     draft = services.update_parameters(
-        draft, {"provincial_subsidy_fen_per_m2": 2500, "min_improvement_pct": 35}, actor=admin, expected_version=1
+        draft,
+        {"provincial_subsidy_fen_per_m2": 2500, "min_improvement_pct": 35},
+        actor=admin,
+        expected_version=1,
     )
-    assert (draft.provincial_subsidy_fen_per_m2, draft.min_improvement_pct, draft.version) == (2500, 35, 2)
+    assert (draft.provincial_subsidy_fen_per_m2, draft.min_improvement_pct, draft.version) == (
+        2500,
+        35,
+        2,
+    )
     entry = AuditEntry.objects.order_by("-seq").first()
     assert entry.before == {"min_improvement_pct": "30.00", "provincial_subsidy_fen_per_m2": 2281}
     assert entry.after == {"min_improvement_pct": "35", "provincial_subsidy_fen_per_m2": 2500}
@@ -163,9 +207,13 @@ def test_edit_next_year_without_code(programme, user):
 
 def test_stale_version_is_refused_and_changes_nothing(programme, user):
     admin = user("zjj_admin")
-    services.update_parameters(programme, {"min_remaining_life_years": 22}, actor=admin, expected_version=1)
+    services.update_parameters(
+        programme, {"min_remaining_life_years": 22}, actor=admin, expected_version=1
+    )
     with pytest.raises(StaleVersion):
-        services.update_parameters(programme, {"min_remaining_life_years": 30}, actor=admin, expected_version=1)
+        services.update_parameters(
+            programme, {"min_remaining_life_years": 30}, actor=admin, expected_version=1
+        )
     programme.refresh_from_db()
     assert (programme.min_remaining_life_years, programme.version) == (22, 2)
 
@@ -174,7 +222,9 @@ def test_inconsistent_draft_cannot_be_put_in_force(programme, user):
     admin = user("zjj_admin")
     draft = services.copy_programme(programme, year=2024, actor=admin)
     cell = draft.targets.get(division__code="kuangqu")
-    services.set_targets(draft, {(cell.division_id, cell.category_id): 80_000}, actor=admin, expected_version=1)
+    services.set_targets(
+        draft, {(cell.division_id, cell.category_id): 80_000}, actor=admin, expected_version=1
+    )
     with pytest.raises(BusinessError, match="does not add up") as caught:
         services.set_status(draft, Programme.Status.ACTIVE, actor=admin, expected_version=2)
     assert len(caught.value.details) == 3  # its category, residential, city total
@@ -186,7 +236,9 @@ def test_closed_programme_cannot_change(programme, user):
     admin = user("zjj_admin")
     services.set_status(programme, Programme.Status.CLOSED, actor=admin, expected_version=1)
     with pytest.raises(BusinessError, match="closed"):
-        services.update_parameters(programme, {"min_remaining_life_years": 1}, actor=admin, expected_version=2)
+        services.update_parameters(
+            programme, {"min_remaining_life_years": 1}, actor=admin, expected_version=2
+        )
     with pytest.raises(BusinessError):
         services.set_status(programme, Programme.Status.ACTIVE, actor=admin, expected_version=2)
 
@@ -196,7 +248,9 @@ def test_only_the_programme_administrator_may_edit(programme, user):
 
     for name in ["yx_officer", "fgw_approver", "sjj_auditor", "sysadmin"]:
         with pytest.raises(PermissionDenied):
-            services.update_parameters(programme, {"min_remaining_life_years": 1}, actor=user(name), expected_version=1)
+            services.update_parameters(
+                programme, {"min_remaining_life_years": 1}, actor=user(name), expected_version=1
+            )
     programme.refresh_from_db()
     assert programme.min_remaining_life_years == 20
 
@@ -233,3 +287,39 @@ def _grid_values(html: str):
     import re
 
     return re.findall(r'name="(t-\d+-\d+)" value="([^"]*)"', html)
+
+
+def test_parameters_page_saves_and_refuses_a_stale_form(client_as, programme):
+    client = client_as("zjj_admin")
+    form = client.get(f"/programmes/{programme.pk}/edit/").context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data.update(issued_on="2023-05-18", owner_contribution_fen_per_m2="85.50", version="1")
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    saved = client.post(f"/programmes/{programme.pk}/edit/", data, follow=True)
+    assert saved.redirect_chain[-1][0] == f"/programmes/{programme.pk}/"
+    programme.refresh_from_db()
+    assert (programme.owner_contribution_fen_per_m2, programme.version) == (8550, 2)
+    # the same (now stale) form again: refused, nothing changed
+    data["owner_contribution_fen_per_m2"] = "90"
+    response = client.post(f"/programmes/{programme.pk}/edit/", data, follow=True)
+    assert response.redirect_chain[-1][0] == f"/programmes/{programme.pk}/edit/"
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    programme.refresh_from_db()
+    assert (programme.owner_contribution_fen_per_m2, programme.version) == (8550, 2)
+
+
+def test_reference_data_reload_is_idempotent_and_audits_changes(db):
+    from jigai.accounts.models import Division
+    from jigai.accounts.reference import load_reference_data
+
+    count = AuditEntry.objects.count()
+    load_reference_data()
+    assert AuditEntry.objects.count() == count  # nothing changed, nothing recorded
+    Division.objects.filter(code="kuangqu").update(sort_order=99)
+    load_reference_data()
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.action == "reference.load"
+    assert entry.before == {
+        "division:kuangqu": {**entry.after["division:kuangqu"], "sort_order": 99}
+    }
+    assert entry.after["division:kuangqu"]["sort_order"] == 4

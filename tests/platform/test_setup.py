@@ -10,13 +10,21 @@ import pytest
 
 def _jigai(*args, env):
     return subprocess.run(
-        [sys.executable, "-m", "jigai.cli", *args], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "jigai.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
 @pytest.fixture
 def production_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "JIGAI_HTTPS"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "JIGAI_HTTPS"}
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="jigai.settings",
         SECRET_KEY="p" * 20 + "-Zq8#vN2!kR5@xW9$mT3%hL6^bY1&cJ4*",
@@ -51,18 +59,53 @@ def test_production_setup_creates_no_account_and_admins_are_made_explicitly(prod
     result = _jigai("setup", "--no-static", env=production_env)
     assert result.returncode == 0, result.stderr
     assert "programme in force: 阳泉市 2023" in result.stdout
-    count = _jigai("shell", "-c", "from jigai.accounts.models import User; print(User.objects.count())", env=production_env)
+    count = _jigai(
+        "shell",
+        "-c",
+        "from jigai.accounts.models import User; print(User.objects.count())",
+        env=production_env,
+    )
     assert count.stdout.strip().splitlines()[-1] == "0"
     weak = subprocess.run(
-        [sys.executable, "-m", "jigai.cli", "create_admin", "--role", "system_admin", "--username", "ops",
-         "--organisation", "阳泉市住房和城乡建设局", "--password-stdin"],
-        input="admin\n", env=production_env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "jigai.cli",
+            "create_admin",
+            "--role",
+            "system_admin",
+            "--username",
+            "ops",
+            "--organisation",
+            "阳泉市住房和城乡建设局",
+            "--password-stdin",
+        ],
+        input="admin\n",
+        env=production_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert weak.returncode != 0
     good = subprocess.run(
-        [sys.executable, "-m", "jigai.cli", "create_admin", "--role", "system_admin", "--username", "ops",
-         "--organisation", "阳泉市住房和城乡建设局", "--password-stdin"],
-        input="Ops#Yangquan2023\n", env=production_env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "jigai.cli",
+            "create_admin",
+            "--role",
+            "system_admin",
+            "--username",
+            "ops",
+            "--organisation",
+            "阳泉市住房和城乡建设局",
+            "--password-stdin",
+        ],
+        input="Ops#Yangquan2023\n",
+        env=production_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert good.returncode == 0, good.stderr
     verify = _jigai("audit_verify", env=production_env)

@@ -29,7 +29,11 @@ class Division(models.Model):
     name = models.CharField(_("name"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent division"),
     )
     seat_lat = models.DecimalField(_("seat latitude [°N]"), max_digits=8, decimal_places=5)
@@ -79,7 +83,11 @@ class Organisation(models.Model):
         Division, models.PROTECT, related_name="organisations", verbose_name=_("division")
     )
     parent = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent organisation"),
     )
     unified_credit_code = models.CharField(
@@ -154,8 +162,10 @@ class User(AbstractUser):
         """Whether county-scoped records of ``division`` are visible to this user."""
         if self.can(Cap.VIEW_ALL_COUNTIES):
             return True
-        return self.can(Cap.VIEW_OWN_COUNTY) and self.county is not None and (
-            self.county.pk == division.pk
+        return (
+            self.can(Cap.VIEW_OWN_COUNTY)
+            and self.county is not None
+            and (self.county.pk == division.pk)
         )
 
     def visible_divisions(self):

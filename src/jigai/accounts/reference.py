@@ -20,9 +20,14 @@ def _division(code, *, name, kind, parent, seat, admin_code, source, order) -> D
     division, _created = Division.objects.update_or_create(
         code=code,
         defaults={
-            "name": name, "kind": kind, "parent": parent, "admin_code": admin_code or "",
-            "seat_lat": Decimal(str(seat[0])), "seat_lon": Decimal(str(seat[1])),
-            "location_source": source, "sort_order": order,
+            "name": name,
+            "kind": kind,
+            "parent": parent,
+            "admin_code": admin_code or "",
+            "seat_lat": Decimal(str(seat[0])),
+            "seat_lon": Decimal(str(seat[1])),
+            "location_source": source,
+            "sort_order": order,
         },
     )
     return division
@@ -33,32 +38,77 @@ def load_reference_data(path: Path = YANGQUAN) -> Division:
     """Create or refresh a city's divisions and public bodies (idempotent)."""
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     source = doc["location_source"]
-    created = not Division.objects.filter(code=doc["city"]["code"]).exists()
+    before = _state(doc["city"]["code"])
     c = doc["city"]
-    city = _division(c["code"], name=c["name"], kind=Division.Kind.CITY, parent=None,
-                     seat=c["seat"], admin_code=c.get("admin_code"), source=source, order=0)
+    city = _division(
+        c["code"],
+        name=c["name"],
+        kind=Division.Kind.CITY,
+        parent=None,
+        seat=c["seat"],
+        admin_code=c.get("admin_code"),
+        source=source,
+        order=0,
+    )
     counties = {}
     for order, row in enumerate(doc["counties"], start=1):
         counties[row["code"]] = _division(
-            row["code"], name=row["name"], kind=row["kind"], parent=city, seat=row["seat"],
-            admin_code=row.get("admin_code"), source=source, order=order,
+            row["code"],
+            name=row["name"],
+            kind=row["kind"],
+            parent=city,
+            seat=row["seat"],
+            admin_code=row.get("admin_code"),
+            source=source,
+            order=order,
         )
     for bureau in doc["city_bureaus"]:
         Organisation.objects.update_or_create(
             name=bureau["name"],
-            defaults={"short_name": bureau["short_name"], "kind": Organisation.Kind.CITY_BUREAU, "division": city},
+            defaults={
+                "short_name": bureau["short_name"],
+                "kind": Organisation.Kind.CITY_BUREAU,
+                "division": city,
+            },
         )
     for code, gov in doc["county_governments"].items():
         Organisation.objects.update_or_create(
             name=gov["name"],
-            defaults={"short_name": gov["short_name"], "kind": Organisation.Kind.COUNTY_GOVERNMENT,
-                      "division": counties[code]},
+            defaults={
+                "short_name": gov["short_name"],
+                "kind": Organisation.Kind.COUNTY_GOVERNMENT,
+                "division": counties[code],
+            },
         )
-    if created:
+    old, new = audit.diff(before, _state(city.code))
+    if new:
         audit.record(
-            actor=None, actor_name=_("command line"), action="reference.load", obj=city,
+            actor=None,
+            actor_name=_("command line"),
+            action="reference.load",
+            obj=city,
             division_code=city.code,
-            summary=_("Loaded reference data of %(c)s: %(n)d county-level units") % {"c": city, "n": len(counties)},
-            after={"counties": sorted(counties)},
+            summary=_("Loaded reference data of %(c)s: %(n)d record(s) created or changed")
+            % {"c": city, "n": len(new)},
+            before=old,
+            after=new,
         )
     return city
+
+
+def _state(city_code: str) -> dict:
+    """The city's divisions and bodies as {key: fields}, to audit what a load changed."""
+    divisions = Division.objects.filter(code=city_code) | Division.objects.filter(
+        parent__code=city_code
+    )
+    state = {
+        f"division:{d.code}": audit.model_snapshot(
+            d, ["name", "kind", "admin_code", "seat_lat", "seat_lon", "sort_order"]
+        )
+        for d in divisions
+    }
+    for org in Organisation.objects.filter(division__in=divisions):
+        state[f"organisation:{org.name}"] = audit.model_snapshot(
+            org, ["short_name", "kind", "division"]
+        )
+    return state

@@ -43,11 +43,16 @@ def login_attempt(request, username: str, password: str) -> User:
     username = (username or "").strip()[:150]
     refusal = None
     with transaction.atomic():
-        throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(username=username)
+        throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(
+            username=username
+        )
         if throttle.is_locked(now):
             audit.record(
-                actor=None, actor_name=username, action="security.login_locked",
-                outcome=AuditEntry.Outcome.REFUSED, ip_address=ip,
+                actor=None,
+                actor_name=username,
+                action="security.login_locked",
+                outcome=AuditEntry.Outcome.REFUSED,
+                ip_address=ip,
                 summary=_("Login as “%(u)s” refused: the account is locked") % {"u": username},
             )
             refusal = _locked_message(throttle)
@@ -64,12 +69,17 @@ def login_attempt(request, username: str, password: str) -> User:
                 throttle.locked_until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
             throttle.save()
             audit.record(
-                actor=None, actor_name=username, ip_address=ip, outcome=AuditEntry.Outcome.REFUSED,
+                actor=None,
+                actor_name=username,
+                ip_address=ip,
+                outcome=AuditEntry.Outcome.REFUSED,
                 action="security.lockout" if locked_now else "security.login_failed",
                 summary=(
-                    _("Account “%(u)s” locked after %(n)d failed logins") if locked_now
+                    _("Account “%(u)s” locked after %(n)d failed logins")
+                    if locked_now
                     else _("Failed login as “%(u)s” (%(n)d in a row)")
-                ) % {"u": username, "n": throttle.failures},
+                )
+                % {"u": username, "n": throttle.failures},
             )
             refusal = _locked_message(throttle) if locked_now else _("Wrong user name or password.")
         else:
@@ -77,7 +87,10 @@ def login_attempt(request, username: str, password: str) -> User:
             throttle.locked_until = None
             throttle.save()
             audit.record(
-                actor=user, action="security.login", ip_address=ip, division_code=_division_code(user),
+                actor=user,
+                action="security.login",
+                ip_address=ip,
+                division_code=_division_code(user),
                 summary=_("%(u)s logged in") % {"u": user.display_name},
             )
     if refusal:
@@ -95,7 +108,10 @@ def _locked_message(throttle: LoginThrottle) -> str:
 
 def record_logout(user: User, ip: str | None) -> None:
     audit.record_security_event(
-        actor=user, action="security.logout", ip_address=ip, division_code=_division_code(user),
+        actor=user,
+        action="security.logout",
+        ip_address=ip,
+        division_code=_division_code(user),
         summary=_("%(u)s logged out") % {"u": user.display_name},
     )
 
@@ -111,9 +127,12 @@ def unlock(username: str, *, actor) -> None:
     throttle.locked_until = None
     throttle.save()
     audit.record(
-        actor=actor, action="security.unlock", obj=throttle,
+        actor=actor,
+        action="security.unlock",
+        obj=throttle,
         summary=_("%(a)s unlocked the account “%(u)s”") % {"a": actor.display_name, "u": username},
-        before=before, after={"failures": 0, "locked_until": None},
+        before=before,
+        after={"failures": 0, "locked_until": None},
     )
 
 
@@ -122,11 +141,15 @@ def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise BusinessError(_("The password does not meet the policy."), details=list(exc.messages)) from exc
+        raise BusinessError(
+            _("The password does not meet the policy."), details=list(exc.messages)
+        ) from exc
 
 
 @transaction.atomic
-def create_user(*, actor, username: str, organisation: Organisation, password: str, **fields) -> User:
+def create_user(
+    *, actor, username: str, organisation: Organisation, password: str, **fields
+) -> User:
     """The system administrator opens an account (with no role yet)."""
     require(actor, Cap.MANAGE_USERS)
     if User.objects.filter(username=username).exists():
@@ -137,9 +160,12 @@ def create_user(*, actor, username: str, organisation: Organisation, password: s
     user.full_clean()
     user.save()
     audit.record(
-        actor=actor, action="user.create", obj=user, division_code=_division_code(user),
-        summary=_("%(a)s opened the account %(u)s for %(o)s") % {
-            "a": actor.display_name, "u": user.username, "o": organisation.name},
+        actor=actor,
+        action="user.create",
+        obj=user,
+        division_code=_division_code(user),
+        summary=_("%(a)s opened the account %(u)s for %(o)s")
+        % {"a": actor.display_name, "u": user.username, "o": organisation.name},
         after=audit.model_snapshot(user, USER_FIELDS),
     )
     return user
@@ -160,9 +186,14 @@ def update_user(user: User, changes: dict, *, actor) -> User:
     locked.save()
     old, new = audit.diff(before, audit.model_snapshot(locked, USER_FIELDS))
     audit.record(
-        actor=actor, action="user.update", obj=locked, division_code=_division_code(locked),
-        summary=_("%(a)s changed %(f)s of %(u)s") % {"a": actor.display_name, "f": "、".join(new) or "—", "u": locked.username},
-        before=old, after=new,
+        actor=actor,
+        action="user.update",
+        obj=locked,
+        division_code=_division_code(locked),
+        summary=_("%(a)s changed %(f)s of %(u)s")
+        % {"a": actor.display_name, "f": "、".join(new) or "—", "u": locked.username},
+        before=old,
+        after=new,
     )
     return locked
 
@@ -178,7 +209,10 @@ def change_own_password(user: User, *, old_password: str, new_password: str) -> 
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "password_changed_at"])
     audit.record(
-        actor=user, action="security.password_change", obj=user, division_code=_division_code(user),
+        actor=user,
+        action="security.password_change",
+        obj=user,
+        division_code=_division_code(user),
         summary=_("%(u)s changed their password") % {"u": user.display_name},
     )
 
@@ -191,7 +225,11 @@ def set_roles(user: User, roles: set[str], *, actor) -> None:
     if unknown:
         raise BusinessError(_("Unknown role(s): %(r)s") % {"r": ", ".join(sorted(unknown))})
     if RoleAssignment.conflicts(roles):
-        raise BusinessError(_("An administrator role (system, security, audit) cannot be combined with any other role."))
+        raise BusinessError(
+            _(
+                "An administrator role (system, security, audit) cannot be combined with any other role."
+            )
+        )
     if user.pk == actor.pk:
         raise BusinessError(_("Nobody may change their own roles."))
     county_roles = {Role.COUNTY_OFFICER}
@@ -206,19 +244,30 @@ def set_roles(user: User, roles: set[str], *, actor) -> None:
     if before == after:
         raise BusinessError(_("Nothing to change."))
     audit.record(
-        actor=actor, action="user.roles", obj=locked, division_code=_division_code(locked),
-        summary=_("%(a)s set the roles of %(u)s to: %(r)s") % {
-            "a": actor.display_name, "u": locked.username,
-            "r": "、".join(str(Role(r).label) for r in after) or _("none")},
-        before={"roles": before}, after={"roles": after},
+        actor=actor,
+        action="user.roles",
+        obj=locked,
+        division_code=_division_code(locked),
+        summary=_("%(a)s set the roles of %(u)s to: %(r)s")
+        % {
+            "a": actor.display_name,
+            "u": locked.username,
+            "r": "、".join(str(Role(r).label) for r in after) or _("none"),
+        },
+        before={"roles": before},
+        after={"roles": after},
     )
 
 
-def create_administrator(*, username: str, password: str, role: str, organisation: Organisation, name: str = "") -> User:
+def create_administrator(
+    *, username: str, password: str, role: str, organisation: Organisation, name: str = ""
+) -> User:
     """Bootstrap one of the three separated administrators from the command line
     (there is no built-in admin/admin)."""
     if role not in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}:
-        raise BusinessError(_("Only the system, security and audit administrators are created this way."))
+        raise BusinessError(
+            _("Only the system, security and audit administrators are created this way.")
+        )
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
             raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
@@ -228,9 +277,13 @@ def create_administrator(*, username: str, password: str, role: str, organisatio
         user.save()
         RoleAssignment.objects.create(user=user, role=role)
         audit.record(
-            actor=None, actor_name=_("command line"), action="user.create_admin", obj=user,
+            actor=None,
+            actor_name=_("command line"),
+            action="user.create_admin",
+            obj=user,
             division_code=_division_code(user),
-            summary=_("Created the administrator %(u)s (%(r)s) from the command line") % {"u": username, "r": Role(role).label},
+            summary=_("Created the administrator %(u)s (%(r)s) from the command line")
+            % {"u": username, "r": Role(role).label},
             after={"username": username, "roles": [role]},
         )
     return user
@@ -248,8 +301,12 @@ def create_organisation(*, actor, **fields) -> Organisation:
     org.full_clean()
     org.save()
     audit.record(
-        actor=actor, action="organisation.create", obj=org, division_code=org.division.code,
-        summary=_("%(a)s registered the organisation %(o)s") % {"a": actor.display_name, "o": org.name},
+        actor=actor,
+        action="organisation.create",
+        obj=org,
+        division_code=org.division.code,
+        summary=_("%(a)s registered the organisation %(o)s")
+        % {"a": actor.display_name, "o": org.name},
         after=audit.model_snapshot(org, ORGANISATION_FIELDS),
     )
     return org

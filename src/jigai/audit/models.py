@@ -25,8 +25,12 @@ class AuditEntry(models.Model):
     recorded_at = models.DateTimeField(_("system time"), editable=False)
     business_date = models.DateField(_("business date"), null=True, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_name = models.CharField(_("actor"), max_length=200, blank=True)
     division_code = models.CharField(_("division"), max_length=40, blank=True, db_index=True)

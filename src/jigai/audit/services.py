@@ -155,7 +155,9 @@ def verify_chain(batch: int = 2000) -> ChainReport:
         if entry.seq != expected_seq:
             return ChainReport(checked, expected_seq, f"entry #{expected_seq} is missing")
         if entry.prev_hash != expected_prev:
-            return ChainReport(checked, entry.seq, f"entry #{entry.seq} does not link to its predecessor")
+            return ChainReport(
+                checked, entry.seq, f"entry #{entry.seq} does not link to its predecessor"
+            )
         if entry_hash(entry) != entry.hash:
             return ChainReport(checked, entry.seq, f"entry #{entry.seq} was altered")
         expected_prev = entry.hash

@@ -48,8 +48,12 @@ def load_demo() -> tuple[str, list[DemoLogin]]:
         parent = Organisation.objects.get(name=row["parent"]) if row.get("parent") else None
         Organisation.objects.get_or_create(
             name=row["name"],
-            defaults={"short_name": row["short_name"], "kind": row["kind"],
-                      "division": divisions[row["division"]], "parent": parent},
+            defaults={
+                "short_name": row["short_name"],
+                "kind": row["kind"],
+                "division": divisions[row["division"]],
+                "parent": parent,
+            },
         )
     logins, created = [], []
     for row in doc["users"]:
@@ -60,12 +64,18 @@ def load_demo() -> tuple[str, list[DemoLogin]]:
             validate_password(password, user)
             user.set_password(password)
             user.save()
-            RoleAssignment.objects.bulk_create(RoleAssignment(user=user, role=r) for r in row["roles"])
+            RoleAssignment.objects.bulk_create(
+                RoleAssignment(user=user, role=r) for r in row["roles"]
+            )
             created.append(user.username)
-        logins.append(DemoLogin(user.username, row["name"], org.short_name or org.name, row["roles"]))
+        logins.append(
+            DemoLogin(user.username, row["name"], org.short_name or org.name, row["roles"])
+        )
     if created:
         audit.record(
-            actor=None, actor_name=_("command line"), action="demo.load",
+            actor=None,
+            actor_name=_("command line"),
+            action="demo.load",
             summary=_("Loaded the demo: %(n)d demo accounts") % {"n": len(created)},
             after={"accounts": created},
         )

@@ -43,16 +43,25 @@ class ParametersForm(forms.ModelForm):
     provincial_subsidy_fen_per_m2 = YuanField(label=gettext_lazy("Provincial subsidy [yuan/m²]"))
     owner_contribution_fen_per_m2 = YuanField(label=gettext_lazy("Owners' contribution [yuan/m²]"))
     declared_total_m2 = Area10kField(label=gettext_lazy("Declared city total [10⁴ m²]"))
-    declared_residential_m2 = Area10kField(label=gettext_lazy("Declared residential total [10⁴ m²]"))
+    declared_residential_m2 = Area10kField(
+        label=gettext_lazy("Declared residential total [10⁴ m²]")
+    )
     declared_public_m2 = Area10kField(label=gettext_lazy("Declared public-building total [10⁴ m²]"))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = Programme
         fields = [
-            "title", "document_number", "issued_on", "source", "min_improvement_pct",
-            "min_remaining_life_years", "provincial_subsidy_fen_per_m2",
-            "owner_contribution_fen_per_m2", "declared_total_m2", "declared_residential_m2",
+            "title",
+            "document_number",
+            "issued_on",
+            "source",
+            "min_improvement_pct",
+            "min_remaining_life_years",
+            "provincial_subsidy_fen_per_m2",
+            "owner_contribution_fen_per_m2",
+            "declared_total_m2",
+            "declared_residential_m2",
             "declared_public_m2",
         ]
         widgets = {

@@ -43,7 +43,9 @@ class Programme(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     min_improvement_pct = models.DecimalField(
-        _("minimum energy-efficiency improvement [%]"), max_digits=5, decimal_places=2,
+        _("minimum energy-efficiency improvement [%]"),
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
     )
     min_remaining_life_years = models.PositiveSmallIntegerField(
@@ -53,14 +55,16 @@ class Programme(models.Model):
     provincial_subsidy_fen_per_m2 = models.PositiveIntegerField(
         _("provincial subsidy for residential floor area [fen/m²]")
     )
-    owner_contribution_fen_per_m2 = models.PositiveIntegerField(
-        _("owners' contribution [fen/m²]")
-    )
+    owner_contribution_fen_per_m2 = models.PositiveIntegerField(_("owners' contribution [fen/m²]"))
     declared_total_m2 = models.PositiveBigIntegerField(_("declared city total [m²]"))
     declared_residential_m2 = models.PositiveBigIntegerField(_("declared residential total [m²]"))
     declared_public_m2 = models.PositiveBigIntegerField(_("declared public-building total [m²]"))
     copied_from = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="copies",
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="copies",
         verbose_name=_("copied from"),
     )
     version = models.PositiveIntegerField(_("version"), default=1)

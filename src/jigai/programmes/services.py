@@ -21,9 +21,16 @@ from jigai.programmes.models import M2_PER_10K, Category, Programme, TaskTarget,
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PARAMETER_FIELDS = [
-    "title", "document_number", "issued_on", "source", "min_improvement_pct",
-    "min_remaining_life_years", "provincial_subsidy_fen_per_m2",
-    "owner_contribution_fen_per_m2", "declared_total_m2", "declared_residential_m2",
+    "title",
+    "document_number",
+    "issued_on",
+    "source",
+    "min_improvement_pct",
+    "min_remaining_life_years",
+    "provincial_subsidy_fen_per_m2",
+    "owner_contribution_fen_per_m2",
+    "declared_total_m2",
+    "declared_residential_m2",
     "declared_public_m2",
 ]
 
@@ -49,14 +56,17 @@ class _Reader:
         try:
             value = Decimal(str(raw)) * M2_PER_10K
         except InvalidOperation:
-            self.errors.append(_("%(where)s: “%(raw)s” is not a number") % {"where": where, "raw": raw})
+            self.errors.append(
+                _("%(where)s: “%(raw)s” is not a number") % {"where": where, "raw": raw}
+            )
             return None
         if value < 0:
             self.errors.append(_("%(where)s: %(raw)s is negative") % {"where": where, "raw": raw})
             return None
         if value != value.to_integral_value():
             self.errors.append(
-                _("%(where)s: %(raw)s has more than four decimals of 万m²") % {"where": where, "raw": raw}
+                _("%(where)s: %(raw)s has more than four decimals of 万m²")
+                % {"where": where, "raw": raw}
             )
             return None
         return int(value)
@@ -90,7 +100,9 @@ def parse_programme_file(path: Path | str) -> ProgrammeSpec:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ProgrammeFileError(_("Cannot read %(file)s: %(err)s") % {"file": path.name, "err": exc}) from exc
+        raise ProgrammeFileError(
+            _("Cannot read %(file)s: %(err)s") % {"file": path.name, "err": exc}
+        ) from exc
     if not isinstance(doc, dict):
         raise ProgrammeFileError(_("%(file)s is not a programme file") % {"file": path.name})
     return parse_programme(doc)
@@ -108,11 +120,15 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         if not (0 < min_pct <= 100):
             raise InvalidOperation
     except InvalidOperation:
-        r.errors.append(_("parameters.min_improvement_pct: must be a percentage above 0 and at most 100"))
+        r.errors.append(
+            _("parameters.min_improvement_pct: must be a percentage above 0 and at most 100")
+        )
         min_pct = None
     life = params.get("min_remaining_life_years")
     if not isinstance(life, int) or life < 0:
-        r.errors.append(_("parameters.min_remaining_life_years: must be a whole number of years ≥ 0"))
+        r.errors.append(
+            _("parameters.min_remaining_life_years: must be a whole number of years ≥ 0")
+        )
     fields = {
         "title": doc.get("title") or "",
         "document_number": doc.get("document_number") or "",
@@ -120,14 +136,24 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         "source": doc.get("source") or "",
         "min_improvement_pct": min_pct,
         "min_remaining_life_years": life,
-        "provincial_subsidy_fen_per_m2": r.fen(params.get("provincial_subsidy_yuan_per_m2"), "parameters.provincial_subsidy_yuan_per_m2"),
-        "owner_contribution_fen_per_m2": r.fen(params.get("owner_contribution_yuan_per_m2"), "parameters.owner_contribution_yuan_per_m2"),
+        "provincial_subsidy_fen_per_m2": r.fen(
+            params.get("provincial_subsidy_yuan_per_m2"),
+            "parameters.provincial_subsidy_yuan_per_m2",
+        ),
+        "owner_contribution_fen_per_m2": r.fen(
+            params.get("owner_contribution_yuan_per_m2"),
+            "parameters.owner_contribution_yuan_per_m2",
+        ),
         "declared_total_m2": r.area_m2(totals.get("total"), "totals_10k_m2.total"),
-        "declared_residential_m2": r.area_m2(totals.get("residential"), "totals_10k_m2.residential"),
+        "declared_residential_m2": r.area_m2(
+            totals.get("residential"), "totals_10k_m2.residential"
+        ),
         "declared_public_m2": r.area_m2(totals.get("public"), "totals_10k_m2.public"),
     }
     if not fields["title"] or not fields["source"]:
-        r.errors.append(_("title and source are required: every figure must say where it comes from"))
+        r.errors.append(
+            _("title and source are required: every figure must say where it comes from")
+        )
     year = doc.get("year")
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         r.errors.append(_("year: “%(y)s” is not a year") % {"y": year})
@@ -137,16 +163,26 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         where = _("categories, item %(i)d") % {"i": i}
         code = (cat or {}).get("code")
         if not code or code in codes:
-            r.errors.append(_("%(where)s: missing or repeated code “%(c)s”") % {"where": where, "c": code})
+            r.errors.append(
+                _("%(where)s: missing or repeated code “%(c)s”") % {"where": where, "c": code}
+            )
             continue
         if cat.get("sector") not in Category.Sector.values:
-            r.errors.append(_("%(where)s: unknown sector “%(s)s”") % {"where": where, "s": cat.get("sector")})
+            r.errors.append(
+                _("%(where)s: unknown sector “%(s)s”") % {"where": where, "s": cat.get("sector")}
+            )
         codes.add(code)
-        categories.append({
-            "code": code, "name": cat.get("name") or code, "sector": cat.get("sector"),
-            "declared_total_m2": r.area_m2(cat.get("total_10k_m2"), f"{where} ({code}).total_10k_m2"),
-            "sort_order": i,
-        })
+        categories.append(
+            {
+                "code": code,
+                "name": cat.get("name") or code,
+                "sector": cat.get("sector"),
+                "declared_total_m2": r.area_m2(
+                    cat.get("total_10k_m2"), f"{where} ({code}).total_10k_m2"
+                ),
+                "sort_order": i,
+            }
+        )
     if not categories:
         r.errors.append(_("categories: at least one is required"))
 
@@ -159,14 +195,18 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         where = _("task table row %(i)d (%(c)s)") % {"i": i, "c": label}
         county = counties.get(label)
         if county is None:
-            r.errors.append(_("%(where)s: unknown county/district “%(c)s”") % {"where": where, "c": label})
+            r.errors.append(
+                _("%(where)s: unknown county/district “%(c)s”") % {"where": where, "c": label}
+            )
             continue
         if county.pk in seen:
             r.errors.append(_("%(where)s: the county appears twice") % {"where": where})
         seen.add(county.pk)
         for key in row:
             if key not in codes | {"county", "total"}:
-                r.errors.append(_("%(where)s: unknown category “%(k)s”") % {"where": where, "k": key})
+                r.errors.append(
+                    _("%(where)s: unknown category “%(k)s”") % {"where": where, "k": key}
+                )
         row_sum, errors_before = 0, len(r.errors)
         for cat in categories:
             m2 = r.area_m2(row.get(cat["code"]), f"{where}.{cat['code']}", allow_empty=True)
@@ -182,8 +222,13 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
     if not r.errors:
         r.errors.extend(_sum_problems(fields, categories, targets))
     if r.errors:
-        raise ProgrammeFileError(_("The programme file was not loaded: %(n)d problem(s).") % {"n": len(r.errors)}, details=r.errors)
-    return ProgrammeSpec(city=city, year=year, fields=fields, categories=categories, targets=targets)
+        raise ProgrammeFileError(
+            _("The programme file was not loaded: %(n)d problem(s).") % {"n": len(r.errors)},
+            details=r.errors,
+        )
+    return ProgrammeSpec(
+        city=city, year=year, fields=fields, categories=categories, targets=targets
+    )
 
 
 def _sum_problems(fields: dict, categories: list[dict], targets: list[tuple]) -> list[str]:
@@ -192,8 +237,13 @@ def _sum_problems(fields: dict, categories: list[dict], targets: list[tuple]) ->
         by_cat[code] += m2
     findings = check_sums(
         declared_total=fields["declared_total_m2"],
-        declared_sectors={"residential": fields["declared_residential_m2"], "public": fields["declared_public_m2"]},
-        categories=[(c["name"], c["sector"], c["declared_total_m2"], by_cat[c["code"]]) for c in categories],
+        declared_sectors={
+            "residential": fields["declared_residential_m2"],
+            "public": fields["declared_public_m2"],
+        },
+        categories=[
+            (c["name"], c["sector"], c["declared_total_m2"], by_cat[c["code"]]) for c in categories
+        ],
     )
     return [f.message for f in findings if not f.ok]
 
@@ -213,12 +263,16 @@ class SumCheck:
     def message(self) -> str:
         verdict = _("adds up") if self.ok else _("does NOT add up")
         return _("%(label)s: declared %(d)s 万m², county rows sum to %(s)s 万m² — %(v)s") % {
-            "label": self.label, "d": to_10k_m2(self.declared_m2),
-            "s": to_10k_m2(self.summed_m2), "v": verdict,
+            "label": self.label,
+            "d": to_10k_m2(self.declared_m2),
+            "s": to_10k_m2(self.summed_m2),
+            "v": verdict,
         }
 
 
-def check_sums(*, declared_total: int, declared_sectors: dict[str, int], categories: list[tuple]) -> list[SumCheck]:
+def check_sums(
+    *, declared_total: int, declared_sectors: dict[str, int], categories: list[tuple]
+) -> list[SumCheck]:
     """Each category's county rows against its declared city total, then each
     sector and the grand total. ``categories``: (name, sector, declared, summed)."""
     checks = [SumCheck(name, declared, summed) for name, _sector, declared, summed in categories]
@@ -232,13 +286,21 @@ def check_sums(*, declared_total: int, declared_sectors: dict[str, int], categor
 def consistency(programme: Programme) -> list[SumCheck]:
     """Whether the stored task table adds up to the programme's declared totals."""
     summed = dict(
-        TaskTarget.objects.filter(programme=programme).values_list("category")
-        .annotate(s=Sum("target_m2")).values_list("category", "s")
+        TaskTarget.objects.filter(programme=programme)
+        .values_list("category")
+        .annotate(s=Sum("target_m2"))
+        .values_list("category", "s")
     )
     return check_sums(
         declared_total=programme.declared_total_m2,
-        declared_sectors={"residential": programme.declared_residential_m2, "public": programme.declared_public_m2},
-        categories=[(c.name, c.sector, c.declared_total_m2, summed.get(c.pk, 0)) for c in programme.categories.all()],
+        declared_sectors={
+            "residential": programme.declared_residential_m2,
+            "public": programme.declared_public_m2,
+        },
+        categories=[
+            (c.name, c.sector, c.declared_total_m2, summed.get(c.pk, 0))
+            for c in programme.categories.all()
+        ],
     )
 
 
@@ -259,19 +321,29 @@ def load_programme(spec: ProgrammeSpec, *, actor=None, actor_name: str = "") -> 
     """Write a validated programme file. Refuses to overwrite an existing year."""
     if Programme.objects.filter(city=spec.city, year=spec.year).exists():
         raise ProgrammeFileError(
-            _("%(city)s already has a %(year)d programme; edit it instead.") % {"city": spec.city, "year": spec.year}
+            _("%(city)s already has a %(year)d programme; edit it instead.")
+            % {"city": spec.city, "year": spec.year}
         )
-    programme = Programme.objects.create(city=spec.city, year=spec.year, status=Programme.Status.ACTIVE, **spec.fields)
+    programme = Programme.objects.create(
+        city=spec.city, year=spec.year, status=Programme.Status.ACTIVE, **spec.fields
+    )
     cats = {c["code"]: Category.objects.create(programme=programme, **c) for c in spec.categories}
     TaskTarget.objects.bulk_create(
         TaskTarget(programme=programme, division=county, category=cats[code], target_m2=m2)
         for county, code, m2 in spec.targets
     )
     audit.record(
-        actor=actor, actor_name=actor_name or None, action="programme.load", obj=programme,
+        actor=actor,
+        actor_name=actor_name or None,
+        action="programme.load",
+        obj=programme,
         division_code=spec.city.code,
-        summary=_("Loaded programme %(p)s from %(doc)s with %(n)d task-table cells") % {
-            "p": programme, "doc": programme.document_number or programme.title, "n": len(spec.targets)},
+        summary=_("Loaded programme %(p)s from %(doc)s with %(n)d task-table cells")
+        % {
+            "p": programme,
+            "doc": programme.document_number or programme.title,
+            "n": len(spec.targets),
+        },
         after={**_snapshot(programme), "targets": _targets_snapshot(programme)},
     )
     return programme
@@ -282,25 +354,42 @@ def copy_programme(source: Programme, *, year: int, actor) -> Programme:
     """Start next year's programme as a draft copy of ``source``, to be edited."""
     require(actor, Cap.MANAGE_PROGRAMME)
     if Programme.objects.filter(city=source.city, year=year).exists():
-        raise BusinessError(_("%(city)s already has a %(year)d programme.") % {"city": source.city, "year": year})
+        raise BusinessError(
+            _("%(city)s already has a %(year)d programme.") % {"city": source.city, "year": year}
+        )
     values = {name: getattr(source, name) for name in PARAMETER_FIELDS}
-    values.update(title=source.title.replace(str(source.year), str(year)), document_number="", issued_on=None)
+    values.update(
+        title=source.title.replace(str(source.year), str(year)), document_number="", issued_on=None
+    )
     programme = Programme.objects.create(
         city=source.city, year=year, status=Programme.Status.DRAFT, copied_from=source, **values
     )
     new_cats = {}
     for cat in source.categories.all():
         new_cats[cat.pk] = Category.objects.create(
-            programme=programme, code=cat.code, name=cat.name, sector=cat.sector,
-            declared_total_m2=cat.declared_total_m2, sort_order=cat.sort_order,
+            programme=programme,
+            code=cat.code,
+            name=cat.name,
+            sector=cat.sector,
+            declared_total_m2=cat.declared_total_m2,
+            sort_order=cat.sort_order,
         )
     TaskTarget.objects.bulk_create(
-        TaskTarget(programme=programme, division_id=t.division_id, category=new_cats[t.category_id], target_m2=t.target_m2)
+        TaskTarget(
+            programme=programme,
+            division_id=t.division_id,
+            category=new_cats[t.category_id],
+            target_m2=t.target_m2,
+        )
         for t in source.targets.all()
     )
     audit.record(
-        actor=actor, action="programme.copy", obj=programme, division_code=source.city.code,
-        summary=_("Created the %(year)d programme as a draft copy of %(src)s") % {"year": year, "src": source},
+        actor=actor,
+        action="programme.copy",
+        obj=programme,
+        division_code=source.city.code,
+        summary=_("Created the %(year)d programme as a draft copy of %(src)s")
+        % {"year": year, "src": source},
         after={**_snapshot(programme), "copied_from": source.pk},
     )
     return programme
@@ -310,14 +399,18 @@ def _lock(programme: Programme, expected_version: int | None) -> Programme:
     locked = Programme.objects.select_for_update().get(pk=programme.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
-            _("This programme was changed by someone else since you opened it (version %(v)d now). Reload and try again.")
+            _(
+                "This programme was changed by someone else since you opened it (version %(v)d now). Reload and try again."
+            )
             % {"v": locked.version}
         )
     return locked
 
 
 @transaction.atomic
-def update_parameters(programme: Programme, changes: dict, *, actor, expected_version: int | None) -> Programme:
+def update_parameters(
+    programme: Programme, changes: dict, *, actor, expected_version: int | None
+) -> Programme:
     """Change policy parameters or declared totals (values already validated by a form)."""
     require(actor, Cap.MANAGE_PROGRAMME)
     locked = _lock(programme, expected_version)
@@ -333,15 +426,22 @@ def update_parameters(programme: Programme, changes: dict, *, actor, expected_ve
     locked.save()
     old, new = audit.diff(before, _snapshot(locked))
     audit.record(
-        actor=actor, action="programme.update", obj=locked, division_code=locked.city.code,
-        summary=_("Changed %(fields)s of programme %(p)s") % {"fields": "、".join(new) or "—", "p": locked},
-        before=old, after=new,
+        actor=actor,
+        action="programme.update",
+        obj=locked,
+        division_code=locked.city.code,
+        summary=_("Changed %(fields)s of programme %(p)s")
+        % {"fields": "、".join(new) or "—", "p": locked},
+        before=old,
+        after=new,
     )
     return locked
 
 
 @transaction.atomic
-def set_targets(programme: Programme, cells: dict[tuple[int, int], int], *, actor, expected_version: int | None) -> Programme:
+def set_targets(
+    programme: Programme, cells: dict[tuple[int, int], int], *, actor, expected_version: int | None
+) -> Programme:
     """Set task-table cells {(division_id, category_id): m²}; 0 removes a cell."""
     require(actor, Cap.MANAGE_PROGRAMME)
     locked = _lock(programme, expected_version)
@@ -364,20 +464,29 @@ def set_targets(programme: Programme, cells: dict[tuple[int, int], int], *, acto
             target.target_m2 = m2
             target.save(update_fields=["target_m2"])
         elif target is None and m2 > 0:
-            TaskTarget.objects.create(programme=locked, division_id=key[0], category_id=key[1], target_m2=m2)
+            TaskTarget.objects.create(
+                programme=locked, division_id=key[0], category_id=key[1], target_m2=m2
+            )
     locked.version += 1
     locked.save(update_fields=["version"])
     old, new = audit.diff(before, _targets_snapshot(locked))
     audit.record(
-        actor=actor, action="programme.targets", obj=locked, division_code=locked.city.code,
-        summary=_("Changed %(n)d task-table cell(s) of %(p)s") % {"n": len(set(old) | set(new)), "p": locked},
-        before=old, after=new,
+        actor=actor,
+        action="programme.targets",
+        obj=locked,
+        division_code=locked.city.code,
+        summary=_("Changed %(n)d task-table cell(s) of %(p)s")
+        % {"n": len(set(old) | set(new)), "p": locked},
+        before=old,
+        after=new,
     )
     return locked
 
 
 @transaction.atomic
-def set_status(programme: Programme, status: str, *, actor, expected_version: int | None) -> Programme:
+def set_status(
+    programme: Programme, status: str, *, actor, expected_version: int | None
+) -> Programme:
     """Put a draft in force, or close a year."""
     require(actor, Cap.MANAGE_PROGRAMME)
     locked = _lock(programme, expected_version)
@@ -394,15 +503,23 @@ def set_status(programme: Programme, status: str, *, actor, expected_version: in
     if status == Programme.Status.ACTIVE:
         failing = [c.message for c in consistency(locked) if not c.ok]
         if failing:
-            raise BusinessError(_("The task table does not add up; fix it before putting the programme in force."), details=failing)
+            raise BusinessError(
+                _("The task table does not add up; fix it before putting the programme in force."),
+                details=failing,
+            )
     before = {"status": locked.status}
     locked.status = status
     locked.version += 1
     locked.save(update_fields=["status", "version"])
     audit.record(
-        actor=actor, action="programme.status", obj=locked, division_code=locked.city.code,
-        summary=_("Programme %(p)s is now “%(s)s”") % {"p": locked, "s": locked.get_status_display()},
-        before=before, after={"status": status},
+        actor=actor,
+        action="programme.status",
+        obj=locked,
+        division_code=locked.city.code,
+        summary=_("Programme %(p)s is now “%(s)s”")
+        % {"p": locked, "s": locked.get_status_display()},
+        before=before,
+        after={"status": status},
     )
     return locked
 
@@ -412,4 +529,7 @@ def current_programme(city: Division | None = None) -> Programme | None:
     qs = Programme.objects.select_related("city")
     if city is not None:
         qs = qs.filter(city=city)
-    return qs.filter(status=Programme.Status.ACTIVE).order_by("-year").first() or qs.order_by("-year").first()
+    return (
+        qs.filter(status=Programme.Status.ACTIVE).order_by("-year").first()
+        or qs.order_by("-year").first()
+    )

@@ -40,14 +40,17 @@ def programme_detail(request, pk):
 def programme_edit(request, pk):
     programme = get_object_or_404(Programme, pk=pk)
     form = ParametersForm(
-        request.POST or None, instance=Programme.objects.get(pk=pk),
+        request.POST or None,
+        instance=Programme.objects.get(pk=pk),
         initial={"version": programme.version},
     )
     if request.method == "POST" and form.is_valid():
         changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
         try:
             services.update_parameters(
-                programme, changes, actor=request.user,
+                programme,
+                changes,
+                actor=request.user,
                 expected_version=form.cleaned_data["version"],
             )
         except BusinessError as exc:
@@ -69,7 +72,9 @@ def targets_edit(request, pk):
         if not errors:
             try:
                 services.set_targets(
-                    programme, cells, actor=request.user,
+                    programme,
+                    cells,
+                    actor=request.user,
                     expected_version=int(request.POST.get("version", 0)),
                 )
             except BusinessError as exc:
@@ -81,7 +86,8 @@ def targets_edit(request, pk):
         for d in divisions
     ]
     return render(
-        request, "programmes/targets.html",
+        request,
+        "programmes/targets.html",
         {"programme": programme, "grid": grid, "categories": categories, "errors": errors},
     )
 
@@ -98,7 +104,9 @@ def programme_copy(request, pk):
         new = services.copy_programme(source, year=form.cleaned_data["year"], actor=request.user)
     except BusinessError as exc:
         return refuse(request, exc, "programmes:detail", pk)
-    messages.success(request, _("Draft %(p)s created: edit its figures, then put it in force.") % {"p": new})
+    messages.success(
+        request, _("Draft %(p)s created: edit its figures, then put it in force.") % {"p": new}
+    )
     return redirect("programmes:detail", new.pk)
 
 
@@ -108,7 +116,9 @@ def programme_status(request, pk):
     programme = get_object_or_404(Programme, pk=pk)
     try:
         services.set_status(
-            programme, request.POST.get("status", ""), actor=request.user,
+            programme,
+            request.POST.get("status", ""),
+            actor=request.user,
             expected_version=int(request.POST.get("version", 0)),
         )
     except (BusinessError, ValueError) as exc:
@@ -128,8 +138,13 @@ def county_detail(request, pk, code):
     row = next(r for r in table.rows if r.division.pk == division.pk)
     organisations = Organisation.objects.filter(division=division).select_related("parent")
     return render(
-        request, "programmes/county.html",
-        {"programme": programme, "division": division, "row": row,
-         "category_cells": list(zip(table.categories, row.cells, strict=True)),
-         "organisations": organisations},
+        request,
+        "programmes/county.html",
+        {
+            "programme": programme,
+            "division": division,
+            "row": row,
+            "category_cells": list(zip(table.categories, row.cells, strict=True)),
+            "organisations": organisations,
+        },
     )

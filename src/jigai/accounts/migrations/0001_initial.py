@@ -3,112 +3,346 @@
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import jigai.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
+import jigai.accounts.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginThrottle',
+            name="LoginThrottle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(max_length=150, unique=True, verbose_name='user name')),
-                ('failures', models.PositiveSmallIntegerField(default=0, verbose_name='consecutive failures')),
-                ('last_failure_at', models.DateTimeField(blank=True, null=True, verbose_name='last failure')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='locked until')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(max_length=150, unique=True, verbose_name="user name"),
+                ),
+                (
+                    "failures",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="consecutive failures"
+                    ),
+                ),
+                (
+                    "last_failure_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last failure"),
+                ),
+                (
+                    "locked_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="locked until"),
+                ),
             ],
             options={
-                'verbose_name': 'login throttle',
-                'verbose_name_plural': 'login throttles',
+                "verbose_name": "login throttle",
+                "verbose_name_plural": "login throttles",
             },
         ),
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('admin_code', models.CharField(blank=True, max_length=12, verbose_name='administrative division code (GB/T 2260)')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('kind', models.CharField(choices=[('city', 'City (市)'), ('county', 'County (县)'), ('district', 'District (区)'), ('zone', 'Development zone (开发区)')], max_length=10, verbose_name='kind')),
-                ('seat_lat', models.DecimalField(decimal_places=5, max_digits=8, verbose_name='seat latitude [°N]')),
-                ('seat_lon', models.DecimalField(decimal_places=5, max_digits=8, verbose_name='seat longitude [°E]')),
-                ('location_source', models.CharField(max_length=200, verbose_name='source of the seat location')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='accounts.division', verbose_name='parent division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "admin_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=12,
+                        verbose_name="administrative division code (GB/T 2260)",
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city", "City (市)"),
+                            ("county", "County (县)"),
+                            ("district", "District (区)"),
+                            ("zone", "Development zone (开发区)"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "seat_lat",
+                    models.DecimalField(
+                        decimal_places=5, max_digits=8, verbose_name="seat latitude [°N]"
+                    ),
+                ),
+                (
+                    "seat_lon",
+                    models.DecimalField(
+                        decimal_places=5, max_digits=8, verbose_name="seat longitude [°E]"
+                    ),
+                ),
+                (
+                    "location_source",
+                    models.CharField(max_length=200, verbose_name="source of the seat location"),
+                ),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="accounts.division",
+                        verbose_name="parent division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'division',
-                'verbose_name_plural': 'divisions',
-                'ordering': ['sort_order', 'code'],
+                "verbose_name": "division",
+                "verbose_name_plural": "divisions",
+                "ordering": ["sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='name')),
-                ('short_name', models.CharField(blank=True, max_length=40, verbose_name='short name')),
-                ('kind', models.CharField(choices=[('city_bureau', 'City bureau'), ('county_government', 'County/district government'), ('street_office', 'Street office'), ('community', "Community / residents' committee"), ('contractor', 'Contractor'), ('supervisor', 'Works supervisor (监理)'), ('test_lab', 'Test laboratory'), ('designer', 'Designer'), ('supervision_body', 'Quality, safety and energy supervision body'), ('it', 'Information centre (system operator)')], max_length=20, verbose_name='kind')),
-                ('unified_credit_code', models.CharField(blank=True, max_length=18, verbose_name='unified social credit code')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organisations', to='accounts.division', verbose_name='division')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='accounts.organisation', verbose_name='parent organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="name")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=40, verbose_name="short name"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city_bureau", "City bureau"),
+                            ("county_government", "County/district government"),
+                            ("street_office", "Street office"),
+                            ("community", "Community / residents' committee"),
+                            ("contractor", "Contractor"),
+                            ("supervisor", "Works supervisor (监理)"),
+                            ("test_lab", "Test laboratory"),
+                            ("designer", "Designer"),
+                            ("supervision_body", "Quality, safety and energy supervision body"),
+                            ("it", "Information centre (system operator)"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "unified_credit_code",
+                    models.CharField(
+                        blank=True, max_length=18, verbose_name="unified social credit code"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="organisations",
+                        to="accounts.division",
+                        verbose_name="division",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="accounts.organisation",
+                        verbose_name="parent organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['division__sort_order', 'kind', 'name'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["division__sort_order", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('password_changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='password changed at')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='users', to='accounts.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="phone")),
+                (
+                    "password_changed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="password changed at"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="accounts.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
             },
             managers=[
-                ('objects', jigai.accounts.models.JigaiUserManager()),
+                ("objects", jigai.accounts.models.JigaiUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('programme_admin', 'Programme administrator (city housing bureau)'), ('county_officer', 'County officer'), ('approver', 'Project approver (development & reform)'), ('finance_officer', 'Finance officer'), ('auditor', 'Auditor (city audit bureau)'), ('inspector', 'Quality and safety inspector'), ('contractor', 'Contractor'), ('system_admin', 'System administrator'), ('security_admin', 'Security administrator'), ('audit_admin', 'Audit administrator')], max_length=20, verbose_name='role')),
-                ('granted_at', models.DateTimeField(auto_now_add=True, verbose_name='granted at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("programme_admin", "Programme administrator (city housing bureau)"),
+                            ("county_officer", "County officer"),
+                            ("approver", "Project approver (development & reform)"),
+                            ("finance_officer", "Finance officer"),
+                            ("auditor", "Auditor (city audit bureau)"),
+                            ("inspector", "Quality and safety inspector"),
+                            ("contractor", "Contractor"),
+                            ("system_admin", "System administrator"),
+                            ("security_admin", "Security administrator"),
+                            ("audit_admin", "Audit administrator"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True, verbose_name="granted at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role assignment',
-                'verbose_name_plural': 'role assignments',
-                'constraints': [models.UniqueConstraint(fields=('user', 'role'), name='unique_user_role')],
+                "verbose_name": "role assignment",
+                "verbose_name_plural": "role assignments",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "role"), name="unique_user_role")
+                ],
             },
         ),
     ]

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--role", required=True, choices=sorted(ADMIN_ROLES))
         parser.add_argument("--username", required=True)
-        parser.add_argument("--organisation", required=True, help="name of an existing organisation")
+        parser.add_argument(
+            "--organisation", required=True, help="name of an existing organisation"
+        )
         parser.add_argument("--name", default="")
         parser.add_argument("--password-stdin", action="store_true")
 
@@ -35,7 +37,11 @@ class Command(BaseCommand):
                 raise CommandError("the two passwords differ")
         try:
             user = create_administrator(
-                username=o["username"], password=password, role=o["role"], organisation=org, name=o["name"]
+                username=o["username"],
+                password=password,
+                role=o["role"],
+                organisation=org,
+                name=o["name"],
             )
         except BusinessError as exc:
             raise CommandError("; ".join([exc.message, *exc.details])) from exc

@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         password, logins = load_demo()
-        self.stdout.write("Demo accounts (password for all: %s)" % password)
+        self.stdout.write(f"Demo accounts (password for all: {password})")
         for login in logins:
             roles = "、".join(str(Role(r).label) for r in login.roles)
-            self.stdout.write(f"  {login.username:<14} {login.name}  {login.organisation}  [{roles}]")
+            self.stdout.write(
+                f"  {login.username:<14} {login.name}  {login.organisation}  [{roles}]"
+            )

@@ -15,5 +15,7 @@ class Command(BaseCommand):
 
         from jigai.wsgi import application
 
-        self.stdout.write(f"jigai serving on http://{host}:{port}/ (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})")
+        self.stdout.write(
+            f"jigai serving on http://{host}:{port}/ (database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
+        )
         serve(application, host=host, port=port, threads=threads, ident="jigai")

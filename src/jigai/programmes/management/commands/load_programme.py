@@ -18,5 +18,7 @@ class Command(BaseCommand):
                 return
             programme = load_programme(spec, actor_name="command line")
         except ProgrammeFileError as exc:
-            raise CommandError("\n".join([exc.message, *("  - " + d for d in exc.details)])) from exc
+            raise CommandError(
+                "\n".join([exc.message, *("  - " + d for d in exc.details)])
+            ) from exc
         self.stdout.write(f"loaded {programme} ({len(spec.targets)} task-table cells)")
