@@ -33,6 +33,7 @@ def test_2023_programme_is_loaded_from_the_plan(programme):
     assert str(programme.issued_on) == "2023-05-18"
     assert programme.min_improvement_pct == 30
     assert programme.min_remaining_life_years == 20
+    assert programme.safety_grades == {"A", "B"}
     assert programme.provincial_subsidy_fen_per_m2 == 2281
     assert programme.owner_contribution_fen_per_m2 == 8000
     assert (
@@ -40,11 +41,14 @@ def test_2023_programme_is_loaded_from_the_plan(programme):
         programme.declared_residential_m2,
         programme.declared_public_m2,
     ) == (2_250_000, 2_000_000, 250_000)
-    cats = {c.code: (c.sector, c.declared_total_m2) for c in programme.categories.all()}
+    cats = {
+        c.code: (c.sector, c.combined_with_renovation, c.declared_total_m2)
+        for c in programme.categories.all()
+    }
     assert cats == {
-        "residential_combined": ("residential", 322_400),
-        "residential_standalone": ("residential", 1_677_600),
-        "public": ("public", 250_000),
+        "residential_combined": ("residential", True, 322_400),
+        "residential_standalone": ("residential", False, 1_677_600),
+        "public": ("public", None, 250_000),
     }
     cells = {
         (t.division.code, t.category.code): t.target_m2

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jigai.money import MoneyError, fen_to_yuan, yuan_to_fen
-from jigai.programmes.models import M2_PER_10K, Programme, to_10k_m2
+from jigai.programmes.models import M2_PER_10K, Programme, normalise_grades, to_10k_m2
 
 
 class YuanField(forms.DecimalField):
@@ -58,6 +58,7 @@ class ParametersForm(forms.ModelForm):
             "source",
             "min_improvement_pct",
             "min_remaining_life_years",
+            "eligible_safety_grades",
             "provincial_subsidy_fen_per_m2",
             "owner_contribution_fen_per_m2",
             "declared_total_m2",
@@ -68,6 +69,14 @@ class ParametersForm(forms.ModelForm):
             "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "source": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def clean_eligible_safety_grades(self):
+        try:
+            return normalise_grades(self.cleaned_data["eligible_safety_grades"])
+        except ValueError:
+            raise forms.ValidationError(
+                _("Give grades from A, B, C, D separated by commas.")
+            ) from None
 
 
 class CopyForm(forms.Form):

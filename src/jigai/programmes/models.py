@@ -23,6 +23,17 @@ def to_10k_m2(area_m2: int) -> Decimal:
     return Decimal(area_m2) / M2_PER_10K  # exact, e.g. 322400 → 32.24, 2000000 → 200
 
 
+SAFETY_GRADES = ("A", "B", "C", "D")
+
+
+def normalise_grades(raw) -> str:
+    """'a, b' → 'A,B'; ValueError unless a non-empty list of grades A–D."""
+    grades = [g.strip().upper() for g in str(raw).split(",") if g.strip()]
+    if not grades or any(g not in SAFETY_GRADES for g in grades):
+        raise ValueError(raw)
+    return ",".join(grades)
+
+
 class Programme(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -51,6 +62,15 @@ class Programme(models.Model):
     min_remaining_life_years = models.PositiveSmallIntegerField(
         _("minimum remaining service life after retrofit [years]"),
         validators=[MaxValueValidator(100)],
+    )
+    eligible_safety_grades = models.CharField(
+        _("safety appraisal grades that qualify"),
+        max_length=20,
+        default="A,B",
+        help_text=_(
+            "Comma-separated grades of the house-safety appraisal (JGJ 125: A, B, C, D) "
+            "counted as adequate seismic and structural safety."
+        ),
     )
     provincial_subsidy_fen_per_m2 = models.PositiveIntegerField(
         _("provincial subsidy for residential floor area [fen/m²]")
@@ -81,6 +101,10 @@ class Programme(models.Model):
         return f"{self.city.name} {self.year}"
 
     @property
+    def safety_grades(self) -> frozenset[str]:
+        return frozenset(self.eligible_safety_grades.split(","))
+
+    @property
     def min_improvement(self) -> Decimal:
         """The threshold as a fraction (0.30), as the engine takes it."""
         return self.min_improvement_pct / 100
@@ -99,6 +123,12 @@ class Category(models.Model):
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=80)
     sector = models.CharField(_("sector"), max_length=12, choices=Sector.choices)
+    combined_with_renovation = models.BooleanField(
+        _("combined with old-community renovation"),
+        null=True,
+        blank=True,
+        help_text=_("Yes or no to restrict the category; empty when it does not matter."),
+    )
     declared_total_m2 = models.PositiveBigIntegerField(_("declared city total [m²]"))
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 

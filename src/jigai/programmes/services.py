@@ -17,7 +17,14 @@ from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, StaleVersion, require
 from jigai.money import MoneyError, yuan_to_fen
-from jigai.programmes.models import M2_PER_10K, Category, Programme, TaskTarget, to_10k_m2
+from jigai.programmes.models import (
+    M2_PER_10K,
+    Category,
+    Programme,
+    TaskTarget,
+    normalise_grades,
+    to_10k_m2,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PARAMETER_FIELDS = [
@@ -27,6 +34,7 @@ PARAMETER_FIELDS = [
     "source",
     "min_improvement_pct",
     "min_remaining_life_years",
+    "eligible_safety_grades",
     "provincial_subsidy_fen_per_m2",
     "owner_contribution_fen_per_m2",
     "declared_total_m2",
@@ -83,6 +91,16 @@ class _Reader:
         return value
 
 
+def _grades(raw, r: _Reader) -> str:
+    try:
+        return normalise_grades(raw)
+    except ValueError:
+        r.errors.append(
+            _("parameters.eligible_safety_grades: “%(g)s” is not a list of grades A–D") % {"g": raw}
+        )
+        return ""
+
+
 @dataclass(frozen=True)
 class ProgrammeSpec:
     """A validated programme file, ready to be written."""
@@ -136,6 +154,7 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         "source": doc.get("source") or "",
         "min_improvement_pct": min_pct,
         "min_remaining_life_years": life,
+        "eligible_safety_grades": _grades(params.get("eligible_safety_grades", "A,B"), r),
         "provincial_subsidy_fen_per_m2": r.fen(
             params.get("provincial_subsidy_yuan_per_m2"),
             "parameters.provincial_subsidy_yuan_per_m2",
@@ -177,6 +196,7 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
                 "code": code,
                 "name": cat.get("name") or code,
                 "sector": cat.get("sector"),
+                "combined_with_renovation": cat.get("combined_with_renovation"),
                 "declared_total_m2": r.area_m2(
                     cat.get("total_10k_m2"), f"{where} ({code}).total_10k_m2"
                 ),
@@ -371,6 +391,7 @@ def copy_programme(source: Programme, *, year: int, actor) -> Programme:
             code=cat.code,
             name=cat.name,
             sector=cat.sector,
+            combined_with_renovation=cat.combined_with_renovation,
             declared_total_m2=cat.declared_total_m2,
             sort_order=cat.sort_order,
         )
