@@ -36,15 +36,22 @@ class Cap:
     MANAGE_ORGANISATIONS = "organisations.manage"
     ASSIGN_ROLES = "roles.assign"
     UNLOCK_ACCOUNTS = "accounts.unlock"
+    VIEW_BUILDINGS = "buildings.view"
+    IMPORT_BUILDINGS = "buildings.import"
+    GRANT_EXCEPTION = "buildings.exception"
     VIEW_AUDIT = "audit.view"
     VERIFY_AUDIT = "audit.verify"
 
 
-_CITY_READER = {Cap.VIEW_PROGRAMME, Cap.VIEW_ALL_COUNTIES}
+_CITY_READER = {Cap.VIEW_PROGRAMME, Cap.VIEW_ALL_COUNTIES, Cap.VIEW_BUILDINGS}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.PROGRAMME_ADMIN: frozenset(_CITY_READER | {Cap.MANAGE_PROGRAMME}),
-    Role.COUNTY_OFFICER: frozenset({Cap.VIEW_PROGRAMME, Cap.VIEW_OWN_COUNTY}),
+    Role.PROGRAMME_ADMIN: frozenset(
+        _CITY_READER | {Cap.MANAGE_PROGRAMME, Cap.IMPORT_BUILDINGS, Cap.GRANT_EXCEPTION}
+    ),
+    Role.COUNTY_OFFICER: frozenset(
+        {Cap.VIEW_PROGRAMME, Cap.VIEW_OWN_COUNTY, Cap.VIEW_BUILDINGS, Cap.IMPORT_BUILDINGS}
+    ),
     Role.APPROVER: frozenset(_CITY_READER),
     Role.FINANCE_OFFICER: frozenset(_CITY_READER),
     Role.AUDITOR: frozenset(_CITY_READER | {Cap.VIEW_AUDIT}),

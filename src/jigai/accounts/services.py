@@ -191,7 +191,7 @@ def update_user(user: User, changes: dict, *, actor) -> User:
         obj=locked,
         division_code=_division_code(locked),
         summary=_("%(a)s changed %(f)s of %(u)s")
-        % {"a": actor.display_name, "f": "、".join(new) or "—", "u": locked.username},
+        % {"a": actor.display_name, "f": audit.field_labels(User, new), "u": locked.username},
         before=old,
         after=new,
     )

@@ -81,8 +81,38 @@ def _lock_chain_head() -> None:
     # SQLite: transactions begin IMMEDIATE (settings), so writers are already serialised.
 
 
-def record(
+def record(**fields) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction.
+
+    Fields: actor, action, summary, and optionally obj, before, after,
+    division_code, business_date, outcome, ip_address, actor_name.
+    """
+    return record_many([fields])[0]
+
+
+def record_many(entries: list[dict]) -> list[AuditEntry]:
+    """Append several entries (one lock, one insert), in the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction("audit.record() must run inside transaction.atomic()")
+    _lock_chain_head()
+    last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
+    seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
+    now = timezone.now()
+    rows = []
+    for fields in entries:
+        seq += 1
+        entry = _entry(seq=seq, prev_hash=prev, recorded_at=now, **fields)
+        entry.hash = entry_hash(entry)
+        prev = entry.hash
+        rows.append(entry)
+    return AuditEntry.objects.bulk_create(rows, batch_size=1000)
+
+
+def _entry(
     *,
+    seq: int,
+    prev_hash: str,
+    recorded_at,
     actor,
     action: str,
     summary: str,
@@ -95,15 +125,10 @@ def record(
     ip_address: str | None = None,
     actor_name: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
-    if not connection.in_atomic_block:
-        raise AuditOutsideTransaction("audit.record() must run inside transaction.atomic()")
-    _lock_chain_head()
-    last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
-    entry = AuditEntry(
-        seq=(last["seq"] + 1) if last else 1,
-        recorded_at=timezone.now(),
-        business_date=business_date or timezone.localdate(),
+    return AuditEntry(
+        seq=seq,
+        recorded_at=recorded_at,
+        business_date=business_date or timezone.localdate(recorded_at),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=actor_name if actor_name is not None else _actor_label(actor),
         division_code=division_code,
@@ -116,11 +141,8 @@ def record(
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
         ip_address=ip_address,
-        prev_hash=last["hash"] if last else GENESIS,
+        prev_hash=prev_hash,
     )
-    entry.hash = entry_hash(entry)
-    entry.save(force_insert=True)
-    return entry
 
 
 def record_security_event(**kwargs) -> AuditEntry:
@@ -179,3 +201,8 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the keys whose values changed, as (before, after)."""
     changed = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed}
+
+
+def field_labels(model, names) -> str:
+    """Field names as their (translated) verbose names, for audit summaries."""
+    return "、".join(str(model._meta.get_field(n).verbose_name) for n in names) or "—"

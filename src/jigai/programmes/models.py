@@ -28,7 +28,7 @@ SAFETY_GRADES = ("A", "B", "C", "D")
 
 def normalise_grades(raw) -> str:
     """'a, b' → 'A,B'; ValueError unless a non-empty list of grades A–D."""
-    grades = [g.strip().upper() for g in str(raw).split(",") if g.strip()]
+    grades = [g.strip().upper() for g in str(raw).replace("，", ",").split(",") if g.strip()]
     if not grades or any(g not in SAFETY_GRADES for g in grades):
         raise ValueError(raw)
     return ",".join(grades)

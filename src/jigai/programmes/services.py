@@ -452,7 +452,7 @@ def update_parameters(
         obj=locked,
         division_code=locked.city.code,
         summary=_("Changed %(fields)s of programme %(p)s")
-        % {"fields": "、".join(new) or "—", "p": locked},
+        % {"fields": audit.field_labels(Programme, new), "p": locked},
         before=old,
         after=new,
     )
