@@ -1,0 +1,146 @@
+"""Retrofit documents and measures.
+
+A retrofit (schema ``jigai.retrofit/1``) is a ``before`` building and either an ``after``
+building or a list of ``measures`` applied to ``before``: ``add_insulation`` (an added layer,
+1/K' = 1/K + d/(λ·α)), ``replace_windows``, ``replace_doors``, ``set_K``, ``set_air_changes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .building import (
+    Building,
+    ElementKind,
+    Faces,
+    _num,
+    _window_K_shgc,
+    parse_building,
+    validate_building,
+)
+from .constructions import K_add_layer
+from .errors import EngineInputError
+from .params import EngineData
+
+_SELECTORS = {
+    "walls": lambda e: e.kind is ElementKind.WALL,
+    "roof": lambda e: e.kind is ElementKind.ROOF,
+    "floor": lambda e: e.kind is ElementKind.FLOOR,
+    "basement_ceiling": lambda e: (
+        e.kind is ElementKind.FLOOR and e.faces is Faces.UNHEATED_BASEMENT
+    ),
+    "windows": lambda e: e.kind is ElementKind.WINDOW,
+    "doors": lambda e: e.kind is ElementKind.DOOR,
+    "balcony": lambda e: e.kind is ElementKind.BALCONY,
+}
+
+
+def _select(b: Building, sel: Any, path: str):
+    if isinstance(sel, str):
+        if sel not in _SELECTORS:
+            raise EngineInputError(
+                path, f"{sel!r} is not one of {', '.join(_SELECTORS)} or a list of ids"
+            )
+        return _SELECTORS[sel]
+    if isinstance(sel, list):
+        ids = {e.id for e in b.elements}
+        missing = [s for s in sel if s not in ids]
+        if missing:
+            raise EngineInputError(path, f"no element(s) {', '.join(map(str, missing))}")
+        chosen = set(sel)
+        return lambda e: e.id in chosen
+    raise EngineInputError(path, "must be a selector name or a list of element ids")
+
+
+def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> Building:
+    """Apply a list of retrofit measures to a building (returns a new ``Building``).
+
+    Measures: ``add_insulation`` {elements, material, thickness [m], delta_K?} →
+    1/K' = 1/K + d/(λ·α) (+ bridge increment); ``replace_windows`` {window | K, shgc};
+    ``replace_doors`` {door | K}; ``set_K`` {elements, K}; ``set_air_changes`` {N}.
+    """
+    if not isinstance(measures, list):
+        raise EngineInputError(path, "measures must be a list")
+    for j, m in enumerate(measures):
+        mp = f"{path}[{j}]"
+        if not isinstance(m, dict):
+            raise EngineInputError(mp, "measure must be an object")
+        kind = m.get("measure")
+        if kind == "add_insulation":
+            sel = _select(b, m.get("elements", "walls"), f"{mp}.elements")
+            mat = data.material(str(m.get("material")), f"{mp}.material")
+            d = _num(m, "thickness", mp, positive=True)
+            dK = _num(m, "delta_K", mp, required=False, nonneg=True, default=0.0)
+            els = tuple(
+                replace(e, K=float(K_add_layer(e.K, d, mat.lambda_, mat.alpha)) + dK)
+                if sel(e)
+                else e
+                for e in b.elements
+            )
+        elif kind in ("replace_windows", "replace_doors"):
+            key = "window" if kind == "replace_windows" else "door"
+            default_sel = "windows" if kind == "replace_windows" else "doors"
+            sel = _select(b, m.get("elements", default_sel), f"{mp}.elements")
+            spec = {"type": m[key]} if key in m else m
+            K, shgc = _window_K_shgc(spec, mp, data)
+            els = tuple(
+                replace(e, K=K, shgc=shgc if e.kind is ElementKind.WINDOW else e.shgc)
+                if sel(e)
+                else e
+                for e in b.elements
+            )
+        elif kind == "set_K":
+            sel = _select(b, m.get("elements"), f"{mp}.elements")
+            K = _num(m, "K", mp)
+            if not K > 0:
+                raise EngineInputError(f"{mp}.K", f"K must be > 0 W/(m²·K), got {K:g}")
+            els = tuple(replace(e, K=K) if sel(e) else e for e in b.elements)
+        elif kind == "set_air_changes":
+            b = replace(b, N=_num(m, "N", mp, positive=True))
+            continue
+        else:
+            raise EngineInputError(
+                f"{mp}.measure",
+                f"{kind!r} is not one of add_insulation, replace_windows, replace_doors, set_K, set_air_changes",
+            )
+        b = replace(b, elements=els)
+    return b
+
+
+@dataclass(frozen=True)
+class Retrofit:
+    """A retrofit: the building before and after, with the input document kept."""
+
+    name: str
+    before: Building
+    after: Building
+    climate_spec: dict | None = None
+    eta_threshold: float | None = None
+
+
+def parse_retrofit(doc: Any, data: EngineData) -> Retrofit:
+    """Parse a retrofit document (schema ``jigai.retrofit/1``)."""
+    if not isinstance(doc, dict):
+        raise EngineInputError("$", "document must be a JSON object")
+    if "before" not in doc:
+        raise EngineInputError("before", "missing")
+    before = parse_building(doc["before"], "before", data)
+    if "after" in doc and "measures" in doc:
+        raise EngineInputError("after", "give either after or measures, not both")
+    if "after" in doc:
+        after = parse_building(doc["after"], "after", data)
+    elif "measures" in doc:
+        after = validate_building(
+            apply_measures(before, doc["measures"], "measures", data), "after"
+        )
+    else:
+        raise EngineInputError("after", "missing (give after or measures)")
+    thr = None
+    prog = doc.get("programme")
+    if isinstance(prog, dict) and "eta_threshold" in prog:
+        thr = _num(prog, "eta_threshold", "programme", nonneg=True)
+    climate = doc.get("climate")
+    if climate is not None and not isinstance(climate, dict):
+        raise EngineInputError("climate", "must be an object {city} or {epw}")
+    return Retrofit(str(doc.get("name", before.name)), before, after, climate, thr)
