@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "jigai.audit",
     "jigai.programmes",
     "jigai.dashboard",
+    "jigai.buildings",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Survey import.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+IMPORT_IN_BACKGROUND = env_bool("IMPORT_IN_BACKGROUND", True)
 
 LOGGING = {
     "version": 1,

@@ -11,4 +11,5 @@ urlpatterns = [
     path("dashboard/", include("jigai.dashboard.urls")),
     path("programmes/", include("jigai.programmes.urls")),
     path("audit/", include("jigai.audit.urls")),
+    path("buildings/", include("jigai.buildings.urls")),
 ]

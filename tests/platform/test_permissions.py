@@ -66,7 +66,47 @@ MATRIX = [
     ("audit:list", "get", "/audit/", only("audit_admin", "auditor")),
     ("audit:verify", "post", "/audit/verify/", only("audit_admin")),
     ("set_language", "post", "/i18n/setlang/", {r: 302 for r in ALL}),
+    # the survey: {b} is a building of 盂县, {j} an import job of zjj_admin
+    ("buildings:list", "get", "/buildings/", only(*CITY, "county_officer")),
+    ("buildings:detail", "get", "/buildings/{b}/", only(*CITY, "county_officer")),
+    ("buildings:summary", "get", "/buildings/summary/", only(*CITY, "county_officer")),
+    ("buildings:map", "get", "/buildings/map/", only(*CITY, "county_officer")),
+    ("buildings:rescreen", "post", "/buildings/screen/", only("programme_admin", ok=302)),
+    ("buildings:import", "get", "/buildings/import/", only("programme_admin", "county_officer")),
+    (
+        "buildings:template",
+        "get",
+        "/buildings/import/template/",
+        only("programme_admin", "county_officer"),
+    ),
+    (
+        "buildings:import_job",
+        "get",
+        "/buildings/import/{j}/",
+        {**only("programme_admin"), "county_officer": 404},
+    ),
+    (
+        "buildings:import_errors",
+        "get",
+        "/buildings/import/{j}/errors/",
+        {**only("programme_admin"), "county_officer": 404},
+    ),
 ]
+
+
+def _url(path, programme, user):
+    from jigai.buildings.models import Building, ImportJob
+
+    building = Building.objects.filter(division__code="yuxian").first()
+    job = ImportJob.objects.create(
+        user=user("zjj_admin"),
+        file_name="x.xlsx",
+        sha256="0" * 64,
+        size_bytes=1,
+        status=ImportJob.Status.REJECTED,
+        errors=[{"row": 2, "column": "楼号", "message": "required"}],
+    )
+    return path.format(p=programme.pk, u=user("pd_officer").pk, b=building.pk, j=job.pk)
 
 
 def _cases():
@@ -78,8 +118,7 @@ def _cases():
 @pytest.mark.parametrize(("name", "method", "path", "role", "status"), list(_cases()))
 def test_url_role_matrix(client_as, programme, user, name, method, path, role, status):
     client = client_as(ROLES[role])
-    url = path.format(p=programme.pk, u=user("pd_officer").pk)
-    response = getattr(client, method)(url)
+    response = getattr(client, method)(_url(path, programme, user))
     assert response.status_code == status
 
 
@@ -89,8 +128,7 @@ def test_url_role_matrix(client_as, programme, user, name, method, path, role, s
     [m for m in MATRIX if m[0] not in {"accounts:login", "set_language"}],
 )
 def test_anonymous_is_sent_to_login(client, programme, user, name, method, path, expected):
-    url = path.format(p=programme.pk, u=user("pd_officer").pk)
-    response = getattr(client, method)(url)
+    response = getattr(client, method)(_url(path, programme, user))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
@@ -99,8 +137,12 @@ def test_anonymous_is_sent_to_login(client, programme, user, name, method, path,
     "officer", ["pd_officer", "cq_officer", "kq_officer", "jq_officer", "gx_officer"]
 )
 def test_county_officer_gets_404_for_another_county(client_as, programme, officer):
+    from jigai.buildings.models import Building
+
     client = client_as(officer)
     assert client.get(f"/programmes/{programme.pk}/counties/yuxian/").status_code == 404
+    building = Building.objects.filter(division__code="yuxian").first()
+    assert client.get(f"/buildings/{building.pk}/").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,13 @@ from django.utils.translation import gettext as _
 from jigai.accounts.models import Division, Organisation, RoleAssignment, User
 from jigai.accounts.reference import load_reference_data
 from jigai.audit import services as audit
+from jigai.buildings import importer
+from jigai.buildings.eligibility import screen
+from jigai.buildings.models import Building
 from jigai.programmes.models import Programme
 from jigai.programmes.services import DATA_DIR as PROGRAMME_DATA
 from jigai.programmes.services import load_programme, parse_programme_file
+from jigai.stock.synthetic import generate, rows, spec
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.yaml"
 
@@ -37,8 +41,45 @@ def ensure_programme_2023() -> Programme:
     return load_programme(spec, actor_name=_("command line"))
 
 
+DEMO_BUILDINGS = 1200
+
+
+def load_demo_survey(n: int = DEMO_BUILDINGS, *, seed: int = 2023) -> int:
+    """A synthetic survey of all six county units (only when none exists yet);
+    returns the number of buildings created."""
+    if Building.objects.exists():
+        return 0
+    for code, county in spec()["counties"].items():
+        division = Division.objects.get(code=code)
+        for street in county["streets"]:
+            Organisation.objects.get_or_create(
+                name=f"{county['name']}{street}办事处（示例）",
+                defaults={
+                    "short_name": street,
+                    "kind": Organisation.Kind.STREET_OFFICE,
+                    "division": division,
+                },
+            )
+    raw = [(i + 2, row) for i, row in enumerate(rows(generate(n, seed=seed)))]
+    plan, errors = importer.validate(
+        raw, divisions=Division.objects.exclude(kind=Division.Kind.CITY)
+    )
+    if errors:
+        raise RuntimeError(f"synthetic survey does not validate: {errors[:3]}")
+    created, _updated, _unchanged = importer.write(
+        plan, actor=None, actor_name=_("command line (demo)")
+    )
+    screen(
+        ensure_programme_2023(),
+        Building.objects.all(),
+        actor=None,
+        actor_name=_("command line (demo)"),
+    )
+    return created
+
+
 @transaction.atomic
-def load_demo() -> tuple[str, list[DemoLogin]]:
+def load_demo(*, buildings: int = DEMO_BUILDINGS) -> tuple[str, list[DemoLogin]]:
     """Load (or top up) the demo; return the demo password and the logins."""
     ensure_programme_2023()
     doc = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
@@ -79,4 +120,6 @@ def load_demo() -> tuple[str, list[DemoLogin]]:
             summary=_("Loaded the demo: %(n)d demo accounts") % {"n": len(created)},
             after={"accounts": created},
         )
+    if buildings:
+        load_demo_survey(buildings)
     return password, logins

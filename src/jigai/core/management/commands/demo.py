@@ -1,14 +1,22 @@
 from django.core.management.base import BaseCommand
 
 from jigai.accounts.roles import Role
-from jigai.core.demo import load_demo
+from jigai.core.demo import DEMO_BUILDINGS, load_demo
 
 
 class Command(BaseCommand):
     help = "Load the demo (Yangquan 2023 programme and demo accounts); safe to run again."
 
-    def handle(self, *args, **options):
-        password, logins = load_demo()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--buildings",
+            type=int,
+            default=DEMO_BUILDINGS,
+            help="synthetic surveyed buildings (first load only; 0 for none)",
+        )
+
+    def handle(self, *args, buildings, **options):
+        password, logins = load_demo(buildings=buildings)
         self.stdout.write(f"Demo accounts (password for all: {password})")
         for login in logins:
             roles = "、".join(str(Role(r).label) for r in login.roles)

@@ -1,0 +1,293 @@
+"""The building survey (调查摸底): communities, buildings, eligibility screening."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from jigai.accounts.models import Division, Organisation
+from jigai.programmes.models import Category, Programme
+from jigai.stock.schema import HEATING_ZH, STRUCTURE_ZH, USE_ZH, SafetyGrade
+
+
+def _choices(mapping) -> list[tuple[str, str]]:
+    return [(str(k), v) for k, v in mapping.items()]
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows of a county-level unit: a county user sees only their own."""
+
+    division_field = "division"
+
+    def for_user(self, user):
+        divisions = user.visible_divisions()
+        return self.filter(**{f"{self.division_field}__in": divisions})
+
+
+class Community(models.Model):
+    division = models.ForeignKey(
+        Division, models.PROTECT, related_name="communities", verbose_name=_("county/district")
+    )
+    street = models.ForeignKey(
+        Organisation,
+        models.PROTECT,
+        related_name="communities",
+        verbose_name=_("street office"),
+        limit_choices_to={"kind": Organisation.Kind.STREET_OFFICE},
+    )
+    name = models.CharField(_("community"), max_length=120)
+    old_community_renovation = models.BooleanField(
+        _("in an old-community renovation project"), default=False
+    )
+    lat = models.DecimalField(
+        _("latitude [°N]"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    lon = models.DecimalField(
+        _("longitude [°E]"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division__sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "name"], name="unique_community_per_county")
+        ]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    """One surveyed building. Its key — county, community, building number — is
+    unique, so the same building cannot be surveyed twice."""
+
+    division = models.ForeignKey(
+        Division, models.PROTECT, related_name="buildings", verbose_name=_("county/district")
+    )
+    community = models.ForeignKey(
+        Community, models.PROTECT, related_name="buildings", verbose_name=_("community")
+    )
+    building_no = models.CharField(_("building number"), max_length=30)
+    bdc_code = models.CharField(_("real-estate unit code"), max_length=28, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    use = models.CharField(_("use"), max_length=20, choices=_choices(USE_ZH))
+    year_built = models.PositiveSmallIntegerField(_("year built"))
+    structure = models.CharField(_("structure"), max_length=20, choices=_choices(STRUCTURE_ZH))
+    storeys = models.PositiveSmallIntegerField(_("storeys above ground"))
+    height_m = models.DecimalField(_("height [m]"), max_digits=6, decimal_places=2)
+    floor_area_m2 = models.DecimalField(_("floor area [m²]"), max_digits=12, decimal_places=2)
+    length_m = models.DecimalField(
+        _("length [m]"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    depth_m = models.DecimalField(
+        _("depth [m]"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    storey_height_m = models.DecimalField(
+        _("storey height [m]"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    azimuth_deg = models.DecimalField(
+        _("azimuth of the main facade [°]"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    wwr_front = models.DecimalField(
+        _("window-to-wall ratio, main facade"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    wwr_back = models.DecimalField(
+        _("window-to-wall ratio, back facade"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    wwr_sides = models.DecimalField(
+        _("window-to-wall ratio, gable walls"),
+        max_digits=4,
+        decimal_places=3,
+        null=True,
+        blank=True,
+    )
+    wall_type = models.CharField(_("wall construction"), max_length=30, blank=True)
+    roof_type = models.CharField(_("roof construction"), max_length=30, blank=True)
+    window_type = models.CharField(_("window type"), max_length=30, blank=True)
+    floor_type = models.CharField(_("lowest floor"), max_length=30, blank=True)
+    stairwell_heated = models.BooleanField(_("heated stairwell"), null=True, blank=True)
+    envelope = models.JSONField(
+        _("detailed envelope (engine schema)"),
+        null=True,
+        blank=True,
+        help_text=_("A detailed description in the engine's building schema, when surveyed."),
+    )
+    households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+    consent_households = models.PositiveIntegerField(
+        _("households consenting"), null=True, blank=True
+    )
+    safety_grade = models.CharField(
+        _("safety appraisal grade"),
+        max_length=1,
+        blank=True,
+        choices=[(g.value, g.value) for g in SafetyGrade],
+    )
+    in_demolition_area = models.BooleanField(_("inside a planned demolition area"))
+    remaining_life_years = models.PositiveSmallIntegerField(
+        _("remaining service life after retrofit [years]"), null=True, blank=True
+    )
+    energy_efficient = models.BooleanField(_("already energy-efficient"))
+    heating = models.CharField(
+        _("heating"), max_length=12, blank=True, choices=_choices(HEATING_ZH)
+    )
+    lat = models.DecimalField(
+        _("latitude [°N]"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    lon = models.DecimalField(
+        _("longitude [°E]"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division__sort_order", "community__name", "building_no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "building_no"], name="unique_building_key"
+            ),
+            models.UniqueConstraint(
+                fields=["bdc_code"], condition=~Q(bdc_code=""), name="unique_bdc_code_when_known"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["division", "year_built"], name="building_county_year"),
+            models.Index(fields=["use"], name="building_use"),
+        ]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+
+    def __str__(self) -> str:
+        return f"{self.community.name}{self.building_no}"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.division.name, self.community.name, self.building_no)
+
+    @property
+    def is_residential(self) -> bool:
+        return self.use == "residential"
+
+
+class Screening(models.Model):
+    """The result of the programme year's eligibility rules for one building."""
+
+    class Status(models.TextChoices):
+        ELIGIBLE = "eligible", _("Eligible")
+        EXCEPTION = "exception", _("Eligible by exception")
+        EXCLUDED = "excluded", _("Excluded")
+        INCOMPLETE = "incomplete", _("Survey incomplete")
+
+    building = models.ForeignKey(
+        Building, models.CASCADE, related_name="screenings", verbose_name=_("building")
+    )
+    programme = models.ForeignKey(
+        Programme, models.CASCADE, related_name="screenings", verbose_name=_("programme year")
+    )
+    division = models.ForeignKey(
+        Division, models.PROTECT, related_name="+", verbose_name=_("county/district")
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
+    reasons = models.JSONField(_("reasons"), default=list)
+    category = models.ForeignKey(
+        Category,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="screenings",
+        verbose_name=_("category"),
+    )
+    screened_at = models.DateTimeField(_("screened at"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["building", "programme"], name="one_screening_per_year")
+        ]
+        indexes = [models.Index(fields=["programme", "status"], name="screening_status")]
+        verbose_name = _("eligibility screening")
+        verbose_name_plural = _("eligibility screenings")
+
+    def __str__(self) -> str:
+        return f"{self.building} · {self.get_status_display()}"
+
+
+class EligibilityException(models.Model):
+    """An authorised exception: a building the rules exclude, admitted with a reason."""
+
+    building = models.ForeignKey(
+        Building, models.CASCADE, related_name="exceptions", verbose_name=_("building")
+    )
+    programme = models.ForeignKey(
+        Programme, models.CASCADE, related_name="+", verbose_name=_("programme year")
+    )
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["building", "programme"], name="one_exception_per_year")
+        ]
+        verbose_name = _("eligibility exception")
+        verbose_name_plural = _("eligibility exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.building}: {self.reason[:40]}"
+
+
+class ImportJob(models.Model):
+    """One upload of a survey workbook: validated whole, then written whole."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        VALIDATING = "validating", _("Checking rows")
+        WRITING = "writing", _("Writing")
+        REJECTED = "rejected", _("Rejected: nothing imported")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed: nothing imported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size_bytes = models.PositiveBigIntegerField(_("size [bytes]"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.JSONField(_("errors"), default=list)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("survey import")
+        verbose_name_plural = _("survey imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.REJECTED, self.Status.DONE, self.Status.FAILED)

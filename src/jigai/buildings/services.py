@@ -1,0 +1,157 @@
+"""Queries of the survey shared by pages, exports and commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Sum
+
+from jigai.buildings.models import Building, Screening
+from jigai.programmes.models import Programme
+from jigai.stock.schema import columns
+
+
+@dataclass(frozen=True)
+class Filters:
+    county: str = ""
+    street: str = ""
+    community: str = ""
+    status: str = ""
+    category: str = ""
+    use: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+
+    @classmethod
+    def from_query(cls, q) -> Filters:
+        def year(name):
+            value = (q.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        return cls(
+            county=q.get("county", ""),
+            street=q.get("street", ""),
+            community=(q.get("community") or "").strip(),
+            status=q.get("status", ""),
+            category=q.get("category", ""),
+            use=q.get("use", ""),
+            year_from=year("year_from"),
+            year_to=year("year_to"),
+        )
+
+
+def building_list(user, programme: Programme | None, filters: Filters):
+    """The buildings the user may see, filtered, with this year's screening attached."""
+    qs = Building.objects.for_user(user).select_related(
+        "division", "community", "community__street"
+    )
+    if filters.county:
+        qs = qs.filter(division__code=filters.county)
+    if filters.street.isdigit():
+        qs = qs.filter(community__street_id=int(filters.street))
+    if filters.community:
+        qs = qs.filter(community__name__contains=filters.community)
+    if filters.use:
+        qs = qs.filter(use=filters.use)
+    if filters.year_from is not None:
+        qs = qs.filter(year_built__gte=filters.year_from)
+    if filters.year_to is not None:
+        qs = qs.filter(year_built__lte=filters.year_to)
+    if programme is not None:
+        if filters.status == "unscreened":
+            qs = qs.exclude(screenings__programme=programme)
+        elif filters.status:
+            qs = qs.filter(screenings__programme=programme, screenings__status=filters.status)
+        if filters.category.isdigit():
+            qs = qs.filter(
+                screenings__programme=programme, screenings__category_id=int(filters.category)
+            )
+        qs = qs.prefetch_related(
+            Prefetch(
+                "screenings",
+                queryset=Screening.objects.filter(programme=programme).select_related("category"),
+                to_attr="this_year",
+            )
+        )
+    return qs
+
+
+def export_rows(qs):
+    """Buildings as rows of the survey template (so an export imports again unchanged)."""
+    keys = [c.key for c in columns()]
+    for b in qs.iterator(chunk_size=2000):
+        row = {k: getattr(b, k, None) for k in keys}
+        row.update(
+            county=b.division.name,
+            street=b.community.street.short_name or b.community.street.name,
+            community=b.community.name,
+            community_renovation=b.community.old_community_renovation,
+        )
+        yield row
+
+
+def summary(user, programme: Programme):
+    """Buildings and floor area per county × screening status (visible counties only)."""
+    rows = (
+        Screening.objects.for_user(user)
+        .filter(programme=programme)
+        .values("division__code", "division__name", "division__sort_order", "status")
+        .annotate(n=Count("pk"), area=Sum("building__floor_area_m2"))
+        .order_by("division__sort_order", "status")
+    )
+    table: dict[str, dict] = {}
+    for r in rows:
+        entry = table.setdefault(
+            r["division__code"],
+            {"name": r["division__name"], "code": r["division__code"], "cells": {}},
+        )
+        entry["cells"][r["status"]] = (r["n"], r["area"] or 0)
+    statuses = list(Screening.Status)
+    out = []
+    totals = {s: [0, 0] for s in statuses}
+    for entry in table.values():
+        cells = []
+        for s in statuses:
+            n, area = entry["cells"].get(s, (0, 0))
+            totals[s][0] += n
+            totals[s][1] += area
+            cells.append((n, area))
+        out.append({"name": entry["name"], "code": entry["code"], "cells": cells})
+    return statuses, out, [tuple(totals[s]) for s in statuses]
+
+
+def reason_counts(user, programme: Programme) -> dict[str, int]:
+    """How many buildings each exclusion rule hit (a building may hit several)."""
+    counts: dict[str, int] = {}
+    for reasons in (
+        Screening.objects.for_user(user)
+        .filter(programme=programme)
+        .exclude(status=Screening.Status.ELIGIBLE)
+        .values_list("reasons", flat=True)
+        .iterator(chunk_size=5000)
+    ):
+        for reason in reasons:
+            counts[reason["rule"]] = counts.get(reason["rule"], 0) + 1
+    return counts
+
+
+def map_points(user, programme: Programme | None, limit: int = 20000):
+    """[lon, lat, status, label, id] for the buildings with coordinates."""
+    qs = Building.objects.for_user(user).exclude(lat=None).exclude(lon=None)
+    status = {}
+    if programme is not None:
+        status = dict(
+            Screening.objects.filter(programme=programme, building__in=qs).values_list(
+                "building_id", "status"
+            )
+        )
+    return [
+        [
+            float(b["lon"]),
+            float(b["lat"]),
+            status.get(b["pk"], "unscreened"),
+            f"{b['community__name']}{b['building_no']}",
+            b["pk"],
+        ]
+        for b in qs.values("pk", "lon", "lat", "community__name", "building_no")[:limit]
+    ]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from jigai.buildings import views
+
+app_name = "buildings"
+urlpatterns = [
+    path("", views.building_list, name="list"),
+    path("<int:pk>/", views.building_detail, name="detail"),
+    path("summary/", views.summary, name="summary"),
+    path("map/", views.building_map, name="map"),
+    path("screen/", views.rescreen, name="rescreen"),
+    path("import/", views.import_start, name="import"),
+    path("import/template/", views.template_download, name="template"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/<int:pk>/errors/", views.import_errors, name="import_errors"),
+]

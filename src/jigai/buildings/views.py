@@ -1,0 +1,232 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jigai.accounts.roles import Cap
+from jigai.buildings import eligibility, excel, importer, services
+from jigai.buildings.forms import ExceptionForm, UploadForm
+from jigai.buildings.models import Building, ImportJob, Screening
+from jigai.core.errors import BusinessError
+from jigai.core.views import capability_required, refuse
+from jigai.programmes.services import current_programme
+from jigai.stock.schema import USE_ZH
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 50
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+def _programme(request):
+    pk = request.GET.get("programme")
+    if pk and pk.isdigit():
+        from jigai.programmes.models import Programme
+
+        return get_object_or_404(Programme, pk=pk)
+    return current_programme()
+
+
+@capability_required(Cap.VIEW_BUILDINGS)
+def building_list(request):
+    programme = _programme(request)
+    filters = services.Filters.from_query(request.GET)
+    qs = services.building_list(request.user, programme, filters)
+    if request.GET.get("export") == "xlsx":
+        data = excel.survey_workbook(services.export_rows(qs.prefetch_related(None)))
+        return _xlsx(data, f"buildings-{timezone.localdate():%Y%m%d}.xlsx")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    divisions = request.user.visible_divisions()
+    from jigai.accounts.models import Organisation
+
+    streets = Organisation.objects.filter(
+        kind=Organisation.Kind.STREET_OFFICE, division__in=divisions
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "buildings/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "programme": programme,
+            "divisions": divisions,
+            "streets": streets,
+            "statuses": Screening.Status.choices,
+            "uses": USE_ZH.items(),
+            "categories": programme.categories.all() if programme else [],
+            "query": query.urlencode(),
+        },
+    )
+
+
+@capability_required(Cap.VIEW_BUILDINGS)
+def building_detail(request, pk):
+    building = get_object_or_404(
+        Building.objects.for_user(request.user).select_related(
+            "division", "community", "community__street"
+        ),
+        pk=pk,
+    )
+    programme = current_programme()
+    screening = (
+        Screening.objects.filter(building=building, programme=programme)
+        .select_related("category")
+        .first()
+    )
+    exception = building.exceptions.filter(programme=programme).select_related("granted_by").first()
+    form = ExceptionForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.can(Cap.GRANT_EXCEPTION):
+            raise Http404
+        if form.is_valid():
+            try:
+                eligibility.grant_exception(
+                    building, programme, form.cleaned_data["reason"], actor=request.user
+                )
+            except BusinessError as exc:
+                return refuse(request, exc, "buildings:detail", pk)
+            messages.success(request, _("Exception recorded."))
+            return redirect("buildings:detail", pk)
+    return render(
+        request,
+        "buildings/detail.html",
+        {
+            "b": building,
+            "programme": programme,
+            "screening": screening,
+            "exception": exception,
+            "reasons": [eligibility.describe(r) for r in screening.reasons] if screening else [],
+            "form": form,
+            "can_except": request.user.can(Cap.GRANT_EXCEPTION)
+            and screening is not None
+            and exception is None
+            and screening.status in (Screening.Status.EXCLUDED, Screening.Status.INCOMPLETE),
+        },
+    )
+
+
+@capability_required(Cap.IMPORT_BUILDINGS)
+def import_start(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            messages.error(
+                request,
+                _("The file is %(size).1f MB, more than the limit of %(max).0f MB")
+                % {"size": upload.size / 1e6, "max": settings.IMPORT_MAX_BYTES / 1e6},
+            )
+            return redirect("buildings:import")
+        data = upload.read()
+        job = importer.start(data, upload.name, actor=request.user)
+        if settings.IMPORT_IN_BACKGROUND:
+            importer.run_in_background(job, data)
+        else:
+            importer.run(job, data)
+        return redirect("buildings:import_job", job.pk)
+    jobs = ImportJob.objects.filter(user=request.user)[:10]
+    return render(
+        request,
+        "buildings/import.html",
+        {"form": form, "jobs": jobs, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+    )
+
+
+def _own_job(request, pk) -> ImportJob:
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.user_id != request.user.pk and not request.user.can(Cap.VIEW_ALL_COUNTIES):
+        raise Http404
+    return job
+
+
+@capability_required(Cap.IMPORT_BUILDINGS)
+def import_job(request, pk):
+    job = _own_job(request, pk)
+    done, total = cache.get(importer.progress_key(job.pk), (0, job.total_rows))
+    template = "buildings/_job.html" if request.headers.get("HX-Request") else "buildings/job.html"
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "done": done,
+            "total": total,
+            "percent": int(100 * done / total) if total else 0,
+        },
+    )
+
+
+@capability_required(Cap.IMPORT_BUILDINGS)
+def import_errors(request, pk):
+    job = _own_job(request, pk)
+    errors = [excel.CellError(e["row"], e["column"], e["message"]) for e in job.errors]
+    return _xlsx(excel.error_report(errors), f"import-{job.pk}-errors.xlsx")
+
+
+@capability_required(Cap.IMPORT_BUILDINGS)
+def template_download(request):
+    return _xlsx(excel.template(), "jigai-survey-template.xlsx")
+
+
+@require_POST
+@capability_required(Cap.GRANT_EXCEPTION)
+def rescreen(request):
+    programme = current_programme()
+    counts = eligibility.screen(
+        programme, Building.objects.for_user(request.user), actor=request.user
+    )
+    messages.success(request, _("Screened %(n)d building(s).") % {"n": sum(counts.values())})
+    return redirect("buildings:summary")
+
+
+@capability_required(Cap.VIEW_BUILDINGS)
+def summary(request):
+    programme = _programme(request)
+    statuses, rows, totals = (
+        services.summary(request.user, programme) if programme else ([], [], [])
+    )
+    reasons = services.reason_counts(request.user, programme) if programme else {}
+    return render(
+        request,
+        "buildings/summary.html",
+        {
+            "programme": programme,
+            "statuses": statuses,
+            "rows": rows,
+            "totals": totals,
+            "reasons": [
+                (eligibility.RULES[code], n)
+                for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])
+            ],
+        },
+    )
+
+
+@capability_required(Cap.VIEW_BUILDINGS)
+def building_map(request):
+    programme = _programme(request)
+    return render(
+        request,
+        "buildings/map.html",
+        {
+            "programme": programme,
+            "points": services.map_points(request.user, programme),
+            "seats": [
+                [float(d.seat_lon), float(d.seat_lat), d.name]
+                for d in request.user.visible_divisions()
+            ],
+            "statuses": [(s.value, str(s.label)) for s in Screening.Status]
+            + [("unscreened", _("Not screened"))],
+        },
+    )
