@@ -342,3 +342,21 @@ def test_summary_and_reason_counts(user, programme):
     }
     yx = services.summary(user("yx_officer"), programme)[1]
     assert [r["code"] for r in yx] == ["yuxian"]
+
+
+def test_commands_export_and_import(db, tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = tmp_path / "yx.xlsx"
+    call_command(
+        "export_buildings", "--user", "yx_officer", "--out", str(out), "--status", "excluded"
+    )
+    n = Building.objects.filter(division__code="yuxian", screenings__status="excluded").count()
+    assert f"wrote {n} buildings" in capsys.readouterr().out
+    call_command("import_buildings", str(out), "--user", "yx_officer")
+    assert f"{n} rows — 0 created, 0 updated, {n} unchanged" in capsys.readouterr().out
+    before = _state()
+    with pytest.raises(CommandError, match=f"nothing imported, {n} problem"):
+        call_command("import_buildings", str(out), "--user", "cq_officer")
+    assert _state() == before

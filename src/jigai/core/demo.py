@@ -44,11 +44,8 @@ def ensure_programme_2023() -> Programme:
 DEMO_BUILDINGS = 1200
 
 
-def load_demo_survey(n: int = DEMO_BUILDINGS, *, seed: int = 2023) -> int:
-    """A synthetic survey of all six county units (only when none exists yet);
-    returns the number of buildings created."""
-    if Building.objects.exists():
-        return 0
+def register_demo_streets() -> None:
+    """The synthetic stock's street offices (marked 示例), once."""
     for code, county in spec()["counties"].items():
         division = Division.objects.get(code=code)
         for street in county["streets"]:
@@ -60,6 +57,14 @@ def load_demo_survey(n: int = DEMO_BUILDINGS, *, seed: int = 2023) -> int:
                     "division": division,
                 },
             )
+
+
+def load_demo_survey(n: int = DEMO_BUILDINGS, *, seed: int = 2023) -> int:
+    """A synthetic survey of all six county units (only when none exists yet);
+    returns the number of buildings created."""
+    if Building.objects.exists():
+        return 0
+    register_demo_streets()
     raw = [(i + 2, row) for i, row in enumerate(rows(generate(n, seed=seed)))]
     plan, errors = importer.validate(
         raw, divisions=Division.objects.exclude(kind=Division.Kind.CITY)
