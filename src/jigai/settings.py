@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jigai.programmes",
     "jigai.dashboard",
     "jigai.buildings",
+    "jigai.projects",
 ]
 
 MIDDLEWARE = [

@@ -12,4 +12,5 @@ urlpatterns = [
     path("programmes/", include("jigai.programmes.urls")),
     path("audit/", include("jigai.audit.urls")),
     path("buildings/", include("jigai.buildings.urls")),
+    path("projects/", include("jigai.projects.urls")),
 ]

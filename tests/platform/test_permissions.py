@@ -91,6 +91,45 @@ MATRIX = [
         "/buildings/import/{j}/errors/",
         {**only("programme_admin"), "county_officer": 404},
     ),
+    # projects: {q} is a project of 盂县 (contractor: not its project → 404), {i} its building, {e} a ledger entry
+    ("projects:list", "get", "/projects/", only(*CITY, "county_officer", "contractor")),
+    ("projects:create", "get", "/projects/new/", only("county_officer")),
+    (
+        "projects:reconciliation",
+        "get",
+        "/projects/reconciliation/",
+        only(*CITY, "county_officer", "contractor"),
+    ),
+    (
+        "projects:detail",
+        "get",
+        "/projects/{q}/",
+        {**only(*CITY, "county_officer"), "contractor": 404},
+    ),
+    (
+        "projects:act",
+        "post",
+        "/projects/{q}/act/",
+        {**only(*(CITY - {"finance_officer"}), "county_officer", ok=302), "contractor": 403},
+    ),
+    (
+        "projects:pay",
+        "post",
+        "/projects/{q}/pay/",
+        {**only("finance_officer", "county_officer", ok=302), "contractor": 403},
+    ),
+    # {e} is a provincial disbursement: only the finance bureau corrects it
+    (
+        "projects:reverse",
+        "post",
+        "/projects/{q}/ledger/{e}/reverse/",
+        {**only("finance_officer", ok=302), "contractor": 404},
+    ),
+    ("projects:add_buildings", "post", "/projects/{q}/buildings/", only("county_officer", ok=302)),
+    ("projects:design", "post", "/projects/{q}/items/{i}/design/", only("county_officer", ok=302)),
+    ("projects:tender", "post", "/projects/{q}/tender/", only("county_officer", ok=302)),
+    ("projects:plan", "post", "/projects/{q}/plan/", only("county_officer", ok=302)),
+    ("projects:as_built", "post", "/projects/{q}/items/{i}/as-built/", only("inspector", ok=302)),
 ]
 
 
@@ -106,7 +145,39 @@ def _url(path, programme, user):
         status=ImportJob.Status.REJECTED,
         errors=[{"row": 2, "column": "楼号", "message": "required"}],
     )
-    return path.format(p=programme.pk, u=user("pd_officer").pk, b=building.pk, j=job.pk)
+    project, item, entry = _project(programme, user)
+    return path.format(
+        p=programme.pk,
+        u=user("pd_officer").pk,
+        b=building.pk,
+        j=job.pk,
+        q=project.pk,
+        i=item.pk,
+        e=entry.pk,
+    )
+
+
+def _project(programme, user):
+    import datetime as dt
+
+    from jigai.projects import funding, services
+    from tests.platform.test_projects import _eligible
+
+    officer = user("yx_officer")
+    category = programme.categories.get(code="residential_standalone")
+    project = services.create_project(
+        programme=programme, category=category, name="矩阵", actor=officer
+    )
+    services.add_buildings(project, _eligible(programme, n=1), actor=officer)
+    entry = funding.record_payment(
+        project,
+        ledger="provincial",
+        amount_fen=100,
+        on_date=dt.date(2023, 6, 1),
+        reference="M-1",
+        actor=user("czj_finance"),
+    )
+    return project, project.items.get(), entry
 
 
 def _cases():

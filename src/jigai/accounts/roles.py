@@ -39,24 +39,43 @@ class Cap:
     VIEW_BUILDINGS = "buildings.view"
     IMPORT_BUILDINGS = "buildings.import"
     GRANT_EXCEPTION = "buildings.exception"
+    VIEW_PROJECTS = "projects.view"
+    MANAGE_PROJECTS = "projects.manage"
+    APPROVE_PROJECTS = "projects.approve"
+    INSPECT_PROJECTS = "projects.inspect"
+    AUDIT_PROJECTS = "projects.audit"
+    OVERSEE_PROJECTS = "projects.oversee"
+    RECORD_OWNER_PAYMENTS = "money.owners"
+    RECORD_DISBURSEMENTS = "money.disburse"
+    RECORD_COUNTY_PAYMENTS = "money.county"
     VIEW_AUDIT = "audit.view"
     VERIFY_AUDIT = "audit.verify"
 
 
-_CITY_READER = {Cap.VIEW_PROGRAMME, Cap.VIEW_ALL_COUNTIES, Cap.VIEW_BUILDINGS}
+_CITY_READER = {Cap.VIEW_PROGRAMME, Cap.VIEW_ALL_COUNTIES, Cap.VIEW_BUILDINGS, Cap.VIEW_PROJECTS}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PROGRAMME_ADMIN: frozenset(
-        _CITY_READER | {Cap.MANAGE_PROGRAMME, Cap.IMPORT_BUILDINGS, Cap.GRANT_EXCEPTION}
+        _CITY_READER
+        | {Cap.MANAGE_PROGRAMME, Cap.IMPORT_BUILDINGS, Cap.GRANT_EXCEPTION, Cap.OVERSEE_PROJECTS}
     ),
     Role.COUNTY_OFFICER: frozenset(
-        {Cap.VIEW_PROGRAMME, Cap.VIEW_OWN_COUNTY, Cap.VIEW_BUILDINGS, Cap.IMPORT_BUILDINGS}
+        {
+            Cap.VIEW_PROGRAMME,
+            Cap.VIEW_OWN_COUNTY,
+            Cap.VIEW_BUILDINGS,
+            Cap.IMPORT_BUILDINGS,
+            Cap.VIEW_PROJECTS,
+            Cap.MANAGE_PROJECTS,
+            Cap.RECORD_OWNER_PAYMENTS,
+            Cap.RECORD_COUNTY_PAYMENTS,
+        }
     ),
-    Role.APPROVER: frozenset(_CITY_READER),
-    Role.FINANCE_OFFICER: frozenset(_CITY_READER),
-    Role.AUDITOR: frozenset(_CITY_READER | {Cap.VIEW_AUDIT}),
-    Role.INSPECTOR: frozenset(_CITY_READER),
-    Role.CONTRACTOR: frozenset({Cap.VIEW_PROGRAMME}),
+    Role.APPROVER: frozenset(_CITY_READER | {Cap.APPROVE_PROJECTS}),
+    Role.FINANCE_OFFICER: frozenset(_CITY_READER | {Cap.RECORD_DISBURSEMENTS}),
+    Role.AUDITOR: frozenset(_CITY_READER | {Cap.VIEW_AUDIT, Cap.AUDIT_PROJECTS}),
+    Role.INSPECTOR: frozenset(_CITY_READER | {Cap.INSPECT_PROJECTS}),
+    Role.CONTRACTOR: frozenset({Cap.VIEW_PROGRAMME, Cap.VIEW_PROJECTS}),
     Role.SYSTEM_ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_ORGANISATIONS}),
     Role.SECURITY_ADMIN: frozenset({Cap.ASSIGN_ROLES, Cap.UNLOCK_ACCOUNTS}),
     Role.AUDIT_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.VERIFY_AUDIT}),

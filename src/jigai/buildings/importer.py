@@ -297,7 +297,7 @@ def write(
                 {
                     **who,
                     "action": "survey.create",
-                    "division_code": ",".join(sorted({b.division.code for b in to_create})),
+                    "division_code": _single_division(to_create),
                     "summary": _("Survey import added %(n)d building(s)") % {"n": len(to_create)},
                     "after": {
                         "buildings": [
@@ -312,6 +312,12 @@ def write(
         if job is not None:
             cache.set(progress_key(job.pk), (total, total), 3600)
     return len(to_create), len(to_update), unchanged
+
+
+def _single_division(buildings) -> str:
+    """The county of an audit entry, or "" (city-wide) when it spans several."""
+    codes = {b.division.code for b in buildings}
+    return codes.pop() if len(codes) == 1 else ""
 
 
 def _upsert_communities(plan: Plan) -> dict[tuple[int, str], Community]:

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from jigai.accounts.models import Division
 from jigai.programmes.models import Category, Programme
+from jigai.projects.progress import area_by_stage
 
 
 @dataclass
@@ -43,6 +44,18 @@ class TaskTable:
     totals: list[Cell]
     grand_total: Cell
 
+    def ranking(self) -> list[Row]:
+        """Counties by share of their target completed, then in progress (best first)."""
+
+        def key(row):
+            t = row.total
+            return (
+                -(t.completed_m2 / t.target_m2) if t.target_m2 else 0,
+                -(t.in_progress_m2 / t.target_m2) if t.target_m2 else 0,
+            )
+
+        return sorted((r for r in self.rows if r.total.target_m2), key=key)
+
     def chart_data(self) -> dict:
         """Series for the ECharts bar chart: target and completed per county, in 万m²."""
         return {
@@ -52,15 +65,6 @@ class TaskTable:
             "completed": [round(r.total.completed_m2 / 10_000, 4) for r in self.rows],
             "in_progress": [round(r.total.in_progress_m2 / 10_000, 4) for r in self.rows],
         }
-
-
-def area_by_stage(programme: Programme) -> dict[tuple[int, int], tuple[int, int]]:
-    """Area in progress and completed per (division, category) [m²].
-
-    Projects are the only source of progress; until a county records one, every
-    county stands at zero. (Project records arrive with the projects module.)
-    """
-    return {}
 
 
 def progress_table(programme: Programme, user) -> TaskTable:

@@ -38,3 +38,8 @@ def pct(fraction) -> str:
 @register.filter
 def has_cap(caps, name) -> bool:
     return name in caps
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,269 @@
+"""Setting up a project: its buildings, design packages, tender, time nodes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from jigai.accounts.models import Organisation
+from jigai.accounts.roles import Cap
+from jigai.audit import services as audit
+from jigai.buildings.eligibility import category_for
+from jigai.buildings.models import Building
+from jigai.core.errors import BusinessError, StaleVersion, require
+from jigai.money import format_yuan
+from jigai.programmes.models import Category, Programme
+from jigai.projects.models import Project, ProjectBuilding, Stage, TimeNode
+
+EDITABLE = {Stage.SURVEY, Stage.RETURNED}
+
+
+def _lock(project: Project, actor, expected_version: int | None) -> Project:
+    locked = (
+        Project.objects.select_for_update()
+        .select_related("programme", "division", "category")
+        .get(pk=project.pk)
+    )
+    if actor.county is not None and actor.county.pk != locked.division_id:
+        raise BusinessError(_("This project belongs to another county."))
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(
+            _("The project was changed by someone else since you opened it. Reload and try again.")
+        )
+    return locked
+
+
+def _bump(project: Project) -> None:
+    project.version += 1
+    project.save(update_fields=["version"])
+
+
+@transaction.atomic
+def create_project(
+    *, programme: Programme, category: Category, name: str, actor, division=None
+) -> Project:
+    require(actor, Cap.MANAGE_PROJECTS)
+    division = actor.county or division
+    if division is None:
+        raise BusinessError(_("A project belongs to a county."))
+    if category.programme_id != programme.pk:
+        raise BusinessError(_("The category is not one of this programme year's."))
+    if not (name or "").strip():
+        raise BusinessError(_("Give the project a name."))
+    seq = Project.objects.filter(programme=programme, division=division).count() + 1
+    project = Project.objects.create(
+        programme=programme,
+        division=division,
+        category=category,
+        name=name.strip(),
+        code=f"{programme.year}-{division.code}-{seq:03d}",
+    )
+    audit.record(
+        actor=actor,
+        action="project.create",
+        obj=project,
+        division_code=division.code,
+        summary=_("%(a)s created project %(p)s (%(c)s)")
+        % {"a": actor.display_name, "p": project, "c": category.name},
+        after={"code": project.code, "name": project.name, "category": category.code},
+    )
+    return project
+
+
+@transaction.atomic
+def add_buildings(
+    project: Project, buildings: list[Building], *, actor, expected_version: int | None = None
+) -> int:
+    """Put surveyed buildings of the project's county and category into it."""
+    require(actor, Cap.MANAGE_PROJECTS)
+    locked = _lock(project, actor, expected_version)
+    if locked.stage not in EDITABLE:
+        raise BusinessError(
+            _("Buildings can be changed only before declaration or after a return.")
+        )
+    problems = []
+    for b in buildings:
+        if b.division_id != locked.division_id:
+            problems.append(_("%(b)s is in another county.") % {"b": b})
+        elif category_for(b, locked.programme) != locked.category:
+            problems.append(
+                _("%(b)s does not count in “%(c)s”.") % {"b": b, "c": locked.category.name}
+            )
+    if problems:
+        raise BusinessError(problems[0], details=problems[1:])
+    try:
+        with transaction.atomic():
+            items = ProjectBuilding.objects.bulk_create(
+                ProjectBuilding(
+                    project=locked,
+                    building=b,
+                    programme=locked.programme,
+                    floor_area_m2=b.floor_area_m2,
+                    households=b.households or 0,
+                )
+                for b in buildings
+            )
+    except IntegrityError:
+        raise BusinessError(
+            _("A building is already in a project of this programme year.")
+        ) from None
+    _bump(locked)
+    audit.record(
+        actor=actor,
+        action="project.buildings",
+        obj=locked,
+        division_code=locked.division.code,
+        summary=_("%(a)s added %(n)d building(s) to %(p)s")
+        % {"a": actor.display_name, "n": len(items), "p": locked.code},
+        after={"buildings": [str(b) for b in buildings]},
+    )
+    return len(items)
+
+
+@transaction.atomic
+def set_design(
+    item: ProjectBuilding, *, measures: list, eta: Decimal, cost_fen: int, source: str, actor
+) -> ProjectBuilding:
+    """Record a building's design package: from the optimiser or entered by the designer."""
+    require(actor, Cap.MANAGE_PROJECTS)
+    locked = _lock(item.project, actor, None)
+    if locked.stage not in EDITABLE:
+        raise BusinessError(
+            _("The design can be changed only before declaration or after a return.")
+        )
+    if cost_fen < 0 or not (Decimal(-1) < eta <= 1):
+        raise BusinessError(_("A cost cannot be negative and η lies below 100 %."))
+    item = ProjectBuilding.objects.select_for_update().get(pk=item.pk)
+    before = {
+        "eta": item.design_eta,
+        "cost_fen": item.design_cost_fen,
+        "source": item.design_source,
+    }
+    item.design_measures, item.design_eta, item.design_cost_fen, item.design_source = (
+        measures,
+        eta,
+        cost_fen,
+        source,
+    )
+    item.save()
+    _bump(locked)
+    audit.record(
+        actor=actor,
+        action="project.design",
+        obj=locked,
+        division_code=locked.division.code,
+        summary=_("%(a)s set the design of %(b)s: η %(e)s, %(c)s yuan (%(s)s)")
+        % {
+            "a": actor.display_name,
+            "b": item.building,
+            "e": f"{eta:.1%}",
+            "c": format_yuan(cost_fen),
+            "s": source,
+        },
+        before=before,
+        after={"eta": eta, "cost_fen": cost_fen, "source": source, "measures": measures},
+    )
+    return item
+
+
+@transaction.atomic
+def record_tender(
+    project: Project,
+    *,
+    contract_sum_fen: int,
+    contractor: Organisation,
+    supervisor: Organisation | None,
+    actor,
+    expected_version: int | None = None,
+) -> Project:
+    require(actor, Cap.MANAGE_PROJECTS)
+    locked = _lock(project, actor, expected_version)
+    if locked.stage != Stage.APPROVED:
+        raise BusinessError(_("The tender is recorded after approval and before works."))
+    if contract_sum_fen <= 0:
+        raise BusinessError(_("The contract sum must be more than zero."))
+    if contractor.kind != Organisation.Kind.CONTRACTOR or (
+        supervisor and supervisor.kind != Organisation.Kind.SUPERVISOR
+    ):
+        raise BusinessError(_("Choose a registered contractor and works supervisor."))
+    before = audit.model_snapshot(locked, ["contract_sum_fen", "contractor", "supervisor"])
+    locked.contract_sum_fen, locked.contractor, locked.supervisor = (
+        contract_sum_fen,
+        contractor,
+        supervisor,
+    )
+    locked.version += 1
+    locked.save()
+    audit.record(
+        actor=actor,
+        action="project.tender",
+        obj=locked,
+        division_code=locked.division.code,
+        summary=_("%(a)s recorded the tender of %(p)s: %(c)s, %(y)s yuan")
+        % {
+            "a": actor.display_name,
+            "p": locked.code,
+            "c": contractor.name,
+            "y": format_yuan(contract_sum_fen),
+        },
+        before=before,
+        after=audit.model_snapshot(locked, ["contract_sum_fen", "contractor", "supervisor"]),
+    )
+    return locked
+
+
+@transaction.atomic
+def plan_dates(project: Project, plan: dict[str, dt.date | None], *, actor) -> Project:
+    """Set the planned date of each stage (时间节点); they must not go backwards."""
+    require(actor, Cap.MANAGE_PROJECTS)
+    locked = _lock(project, actor, None)
+    from jigai.projects.models import ORDER
+
+    dates = [(s, plan.get(s)) for s in ORDER if plan.get(s)]
+    for (s1, d1), (s2, d2) in zip(dates, dates[1:], strict=False):
+        if d2 < d1:
+            raise BusinessError(
+                _("“%(b)s” is planned before “%(a)s”.")
+                % {"a": Stage(s1).label, "b": Stage(s2).label}
+            )
+    for stage, date in plan.items():
+        TimeNode.objects.update_or_create(
+            project=locked, stage=stage, defaults={"planned_on": date}
+        )
+    _bump(locked)
+    audit.record(
+        actor=actor,
+        action="project.plan",
+        obj=locked,
+        division_code=locked.division.code,
+        summary=_("%(a)s planned the time nodes of %(p)s")
+        % {"a": actor.display_name, "p": locked.code},
+        after={s: d for s, d in plan.items()},
+    )
+    return locked
+
+
+@transaction.atomic
+def record_as_built(item: ProjectBuilding, *, eta: Decimal, record: dict, actor) -> ProjectBuilding:
+    """The inspector records the as-built re-assessment of a building (engine result)."""
+    require(actor, Cap.INSPECT_PROJECTS)
+    locked = _lock(item.project, actor, None)
+    if locked.stage != Stage.COMPLETED:
+        raise BusinessError(_("The as-built re-assessment is recorded once works are completed."))
+    item = ProjectBuilding.objects.select_for_update().get(pk=item.pk)
+    item.as_built_eta, item.as_built_record = eta, record
+    item.save(update_fields=["as_built_eta", "as_built_record"])
+    _bump(locked)
+    audit.record(
+        actor=actor,
+        action="project.as_built",
+        obj=locked,
+        division_code=locked.division.code,
+        summary=_("%(a)s recorded the as-built re-assessment of %(b)s: η %(e)s")
+        % {"a": actor.display_name, "b": item.building, "e": f"{eta:.1%}"},
+        after={"eta": eta, "engine_version": record.get("engine_version")},
+    )
+    return item

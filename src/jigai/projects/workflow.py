@@ -1,0 +1,361 @@
+"""The project's stages as a state machine.
+
+Each transition names who may take it, which stages it leaves, its
+preconditions and whether a reason is required. A refused transition raises
+with every unmet condition and changes nothing. Each taken transition records
+its business date (never before the previous stage's), a Transition row, the
+stage's actual time node and an audit entry, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jigai.accounts.roles import Cap
+from jigai.audit import services as audit
+from jigai.buildings.models import Screening
+from jigai.core.errors import BusinessError, StaleVersion, require
+from jigai.money import format_yuan
+from jigai.projects.funding import reconcile
+from jigai.projects.models import Project, Stage, TimeNode, Transition
+
+ACTIVE = {
+    Stage.SURVEY,
+    Stage.DECLARED,
+    Stage.RETURNED,
+    Stage.APPROVED,
+    Stage.TENDERED,
+    Stage.FUNDED,
+    Stage.STARTED,
+    Stage.COMPLETED,
+    Stage.ACCEPTED,
+    Stage.AUDITED,
+}
+
+
+def _threshold(project: Project):
+    return project.programme.min_improvement
+
+
+def check_declare(project: Project) -> list[str]:
+    problems = []
+    items = list(project.items.select_related("building"))
+    if not items:
+        problems.append(_("The project has no building."))
+    statuses = dict(
+        Screening.objects.filter(
+            programme=project.programme, building__in=[i.building for i in items]
+        ).values_list("building_id", "status")
+    )
+    for item in items:
+        if statuses.get(item.building_id) not in (
+            Screening.Status.ELIGIBLE,
+            Screening.Status.EXCEPTION,
+        ):
+            problems.append(_("%(b)s is not eligible by this year's rules.") % {"b": item.building})
+        if item.design_eta is None:
+            problems.append(_("%(b)s has no design package.") % {"b": item.building})
+        elif item.design_eta < _threshold(project):
+            problems.append(
+                _("%(b)s: designed improvement %(e)s is below %(t)s.")
+                % {
+                    "b": item.building,
+                    "e": f"{item.design_eta:.1%}",
+                    "t": f"{_threshold(project):.0%}",
+                }
+            )
+    return problems
+
+
+def check_tender(project: Project) -> list[str]:
+    problems = []
+    if not project.contract_sum_fen or project.contract_sum_fen <= 0:
+        problems.append(_("Record the contract sum of the tender."))
+    if project.contractor_id is None:
+        problems.append(_("Record the winning contractor."))
+    return problems
+
+
+def check_owners_money(project: Project) -> list[str]:
+    r = reconcile(project)
+    if not r.owners_in_place:
+        return [
+            _("Owners' payments %(got)s yuan do not cover the owners' share %(due)s yuan.")
+            % {"got": format_yuan(r.received["owners"]), "due": format_yuan(r.plan.owners)}
+        ]
+    return []
+
+
+def check_as_built(project: Project) -> list[str]:
+    problems = []
+    for item in project.items.select_related("building"):
+        if item.as_built_eta is None:
+            problems.append(_("%(b)s has no as-built re-assessment.") % {"b": item.building})
+        elif item.as_built_eta < _threshold(project):
+            problems.append(
+                _("%(b)s: as-built improvement %(e)s is below %(t)s.")
+                % {
+                    "b": item.building,
+                    "e": f"{item.as_built_eta:.1%}",
+                    "t": f"{_threshold(project):.0%}",
+                }
+            )
+    return problems
+
+
+def check_closable(project: Project) -> list[str]:
+    r = reconcile(project)
+    if r.available < 0:
+        return [_("More was paid out than received.")]
+    return []
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str | None  # None: back to the stage before suspension
+    capability: str
+    needs_reason: bool = False
+    checks: tuple[Callable[[Project], list[str]], ...] = field(default=())
+
+
+ACTIONS = {
+    a.name: a
+    for a in [
+        Action(
+            "declare",
+            gettext_lazy("Declare"),
+            frozenset({Stage.SURVEY, Stage.RETURNED}),
+            Stage.DECLARED,
+            Cap.MANAGE_PROJECTS,
+            checks=(check_declare,),
+        ),
+        Action(
+            "approve",
+            gettext_lazy("Approve"),
+            frozenset({Stage.DECLARED}),
+            Stage.APPROVED,
+            Cap.APPROVE_PROJECTS,
+        ),
+        Action(
+            "return",
+            gettext_lazy("Return for revision"),
+            frozenset({Stage.DECLARED}),
+            Stage.RETURNED,
+            Cap.APPROVE_PROJECTS,
+            needs_reason=True,
+        ),
+        Action(
+            "tender",
+            gettext_lazy("Record the tender"),
+            frozenset({Stage.APPROVED}),
+            Stage.TENDERED,
+            Cap.MANAGE_PROJECTS,
+            checks=(check_tender,),
+        ),
+        Action(
+            "fund",
+            gettext_lazy("Confirm owners' money in place"),
+            frozenset({Stage.TENDERED}),
+            Stage.FUNDED,
+            Cap.MANAGE_PROJECTS,
+            checks=(check_owners_money,),
+        ),
+        Action(
+            "start",
+            gettext_lazy("Start works"),
+            frozenset({Stage.FUNDED}),
+            Stage.STARTED,
+            Cap.MANAGE_PROJECTS,
+            checks=(check_owners_money,),
+        ),
+        Action(
+            "complete",
+            gettext_lazy("Complete works"),
+            frozenset({Stage.STARTED}),
+            Stage.COMPLETED,
+            Cap.MANAGE_PROJECTS,
+        ),
+        Action(
+            "accept",
+            gettext_lazy("Accept on completion"),
+            frozenset({Stage.COMPLETED}),
+            Stage.ACCEPTED,
+            Cap.INSPECT_PROJECTS,
+            checks=(check_as_built,),
+        ),
+        Action(
+            "audit",
+            gettext_lazy("Record the audit"),
+            frozenset({Stage.ACCEPTED}),
+            Stage.AUDITED,
+            Cap.AUDIT_PROJECTS,
+            needs_reason=True,
+        ),
+        Action(
+            "close",
+            gettext_lazy("Close"),
+            frozenset({Stage.AUDITED}),
+            Stage.CLOSED,
+            Cap.OVERSEE_PROJECTS,
+            checks=(check_closable,),
+        ),
+        Action(
+            "suspend",
+            gettext_lazy("Suspend"),
+            frozenset(ACTIVE - {Stage.AUDITED}),
+            Stage.SUSPENDED,
+            Cap.OVERSEE_PROJECTS,
+            needs_reason=True,
+        ),
+        Action(
+            "resume",
+            gettext_lazy("Resume"),
+            frozenset({Stage.SUSPENDED}),
+            None,
+            Cap.OVERSEE_PROJECTS,
+            needs_reason=True,
+        ),
+        Action(
+            "withdraw",
+            gettext_lazy("Withdraw"),
+            frozenset({Stage.SURVEY, Stage.DECLARED, Stage.RETURNED, Stage.APPROVED}),
+            Stage.WITHDRAWN,
+            Cap.MANAGE_PROJECTS,
+            needs_reason=True,
+        ),
+    ]
+}
+
+
+def available_actions(project: Project, user) -> list[Action]:
+    """The actions this user could take now (preconditions aside)."""
+    return [
+        a
+        for a in ACTIONS.values()
+        if project.stage in a.sources and user.can(a.capability) and _in_scope(project, user)
+    ]
+
+
+def blockers(project: Project) -> list[str]:
+    """What stands between the project and its next regular stage."""
+    for action in ACTIONS.values():
+        if project.stage in action.sources and action.name not in (
+            "return",
+            "suspend",
+            "withdraw",
+            "resume",
+        ):
+            return [p for check in action.checks for p in check(project)]
+    return []
+
+
+def _in_scope(project: Project, user) -> bool:
+    return user.county is None or user.county.pk == project.division_id
+
+
+def last_date(project: Project) -> dt.date | None:
+    last = project.transitions.order_by("-on_date", "-pk").values_list("on_date", flat=True).first()
+    return last
+
+
+def take(
+    project: Project,
+    action_name: str,
+    *,
+    actor,
+    on_date: dt.date,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Project:
+    """Take a transition, or refuse with every reason and change nothing."""
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise BusinessError(_("Unknown action."))
+    require(actor, action.capability)
+    with transaction.atomic():
+        locked = (
+            Project.objects.select_for_update()
+            .select_related("programme", "division")
+            .get(pk=project.pk)
+        )
+        if not _in_scope(locked, actor):
+            raise BusinessError(_("This project belongs to another county."))
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleVersion(
+                _(
+                    "The project was changed by someone else since you opened it. Reload and try again."
+                )
+            )
+        if locked.stage not in action.sources:
+            raise BusinessError(
+                _("“%(a)s” is not possible while the project is “%(s)s”.")
+                % {"a": action.label, "s": locked.get_stage_display()}
+            )
+        problems = []
+        reason = (reason or "").strip()
+        if action.needs_reason and not reason:
+            problems.append(_("A reason is required."))
+        previous = last_date(locked)
+        if previous is not None and on_date < previous:
+            problems.append(
+                _("The date %(d)s is before the previous stage (%(p)s).")
+                % {"d": on_date, "p": previous}
+            )
+        if on_date > timezone.localdate():
+            problems.append(_("The date %(d)s is in the future.") % {"d": on_date})
+        for check in action.checks:
+            problems.extend(check(locked))
+        if problems:
+            raise BusinessError(
+                _("“%(a)s” refused: %(n)d condition(s) not met.")
+                % {"a": action.label, "n": len(problems)},
+                details=problems,
+            )
+        before = locked.stage
+        target = action.target or locked.resume_stage
+        locked.resume_stage = before if action.name == "suspend" else ""
+        if action.name == "audit":
+            locked.audit_findings = reason
+        locked.stage = target
+        locked.version += 1
+        locked.save(update_fields=["stage", "resume_stage", "audit_findings", "version"])
+        Transition.objects.create(
+            project=locked,
+            from_stage=before,
+            to_stage=target,
+            actor=actor,
+            on_date=on_date,
+            reason=reason,
+        )
+        TimeNode.objects.update_or_create(
+            project=locked, stage=target, defaults={"actual_on": on_date}
+        )
+        audit.record(
+            actor=actor,
+            action=f"project.{action.name}",
+            obj=locked,
+            division_code=locked.division.code,
+            business_date=on_date,
+            summary=_("%(a)s: %(act)s — %(p)s from “%(f)s” to “%(t)s”%(why)s")
+            % {
+                "a": actor.display_name,
+                "act": action.label,
+                "p": locked.code,
+                "f": Stage(before).label,
+                "t": Stage(target).label,
+                "why": f"（{reason}）" if reason else "",
+            },
+            before={"stage": before},
+            after={"stage": target, "on_date": on_date, "reason": reason},
+        )
+    return locked

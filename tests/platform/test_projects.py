@@ -1,0 +1,263 @@
+"""A project's life: gates, owners' money first, ledgers to the fen, progress."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from jigai.audit.models import AuditEntry
+from jigai.buildings.models import Building, Screening
+from jigai.core.errors import BusinessError, StaleVersion
+from jigai.dashboard.services import progress_table
+from jigai.projects import funding, services, workflow
+from jigai.projects.models import Ledger, LedgerEntry, Project, Stage
+
+D0 = dt.date(2023, 6, 1)
+
+
+def _eligible(programme, county="yuxian", code="residential_standalone", n=2):
+    return list(
+        Building.objects.filter(
+            division__code=county,
+            screenings__programme=programme,
+            screenings__status=Screening.Status.ELIGIBLE,
+            screenings__category__code=code,
+        ).order_by("pk")[:n]
+    )
+
+
+@pytest.fixture
+def project(programme, user):
+    officer = user("yx_officer")
+    category = programme.categories.get(code="residential_standalone")
+    p = services.create_project(
+        programme=programme, category=category, name="秀水街道既改一期", actor=officer
+    )
+    services.add_buildings(p, _eligible(programme), actor=officer)
+    for item in p.items.all():
+        services.set_design(
+            item,
+            measures=[
+                {
+                    "measure": "add_insulation",
+                    "elements": "walls",
+                    "material": "eps",
+                    "thickness": 0.08,
+                }
+            ],
+            eta=Decimal("0.4512"),
+            cost_fen=180 * 100 * int(item.floor_area_m2),
+            source="entered",
+            actor=officer,
+        )
+    return Project.objects.get(pk=p.pk)
+
+
+def _take(project, action, who, user, day=0, reason="", **kw):
+    return workflow.take(
+        project, action, actor=user(who), on_date=D0 + dt.timedelta(days=day), reason=reason, **kw
+    )
+
+
+def _pay(project, ledger, amount, who, user, ref, building=None):
+    return funding.record_payment(
+        project,
+        ledger=ledger,
+        amount_fen=amount,
+        on_date=D0,
+        reference=ref,
+        actor=user(who),
+        building=building,
+    )
+
+
+def _unchanged(project):
+    fresh = Project.objects.get(pk=project.pk)
+    return (
+        fresh.stage,
+        fresh.version,
+        fresh.transitions.count(),
+        LedgerEntry.objects.filter(project=project).count(),
+    )
+
+
+def test_funding_plan_follows_the_programme(project):
+    area = sum(i.floor_area_m2 for i in project.items.all())
+    plan = funding.funding_plan(project)
+    assert plan.area_m2 == area
+    assert plan.provincial == int((Decimal(2281) * area).quantize(Decimal(1)))
+    assert plan.owners == int((Decimal(8000) * area).quantize(Decimal(1)))
+    assert plan.provincial + plan.owners + plan.county == plan.total
+    assert not plan.cheaper_than_fixed_shares
+
+
+def test_whole_path_with_every_gate(project, user):
+    # declaring needs eligible buildings with η ≥ 30 %: break one design first
+    item = project.items.first()
+    services.set_design(
+        item,
+        measures=[],
+        eta=Decimal("0.25"),
+        cost_fen=1,
+        source="entered",
+        actor=user("yx_officer"),
+    )
+    before = _unchanged(project)
+    with pytest.raises(BusinessError) as refused:
+        _take(project, "declare", "yx_officer", user)
+    assert "below 30%" in refused.value.details[0]
+    assert _unchanged(project) == before
+    services.set_design(
+        item,
+        measures=[],
+        eta=Decimal("0.35"),
+        cost_fen=180 * 100 * int(item.floor_area_m2),
+        source="entered",
+        actor=user("yx_officer"),
+    )
+    _take(project, "declare", "yx_officer", user)
+    # approval is the approver's; a county officer is refused
+    with pytest.raises(PermissionDenied):
+        _take(project, "approve", "yx_officer", user, 1)
+    _take(project, "return", "fgw_approver", user, 1, reason="补充结构安全鉴定报告")
+    _take(project, "declare", "yx_officer", user, 2)
+    _take(project, "approve", "fgw_approver", user, 3)
+    # tender needs the contract and contractor
+    with pytest.raises(BusinessError, match="condition"):
+        _take(project, "tender", "yx_officer", user, 4)
+    from jigai.accounts.models import Organisation
+
+    services.record_tender(
+        project,
+        contract_sum_fen=funding.funding_plan(project).total - 12_345,
+        contractor=Organisation.objects.get(kind="contractor"),
+        supervisor=Organisation.objects.get(kind="supervisor"),
+        actor=user("yx_officer"),
+    )
+    _take(project, "tender", "yx_officer", user, 4)
+    # owners' money first: not in place → refused
+    with pytest.raises(BusinessError) as refused:
+        _take(project, "fund", "yx_officer", user, 5)
+    assert "do not cover the owners' share" in refused.value.details[0]
+    plan = funding.funding_plan(project)
+    items = list(project.items.all())
+    _pay(project, Ledger.OWNERS, plan.owners - 1, "yx_officer", user, "YZ-001", items[0].building)
+    with pytest.raises(BusinessError):
+        _take(project, "fund", "yx_officer", user, 5)
+    _pay(project, Ledger.OWNERS, 1, "yx_officer", user, "YZ-002", items[1].building)
+    _take(project, "fund", "yx_officer", user, 5)
+    # a date before the previous stage is refused
+    with pytest.raises(BusinessError) as refused:
+        _take(project, "start", "yx_officer", user, 4)
+    assert "before the previous stage" in refused.value.details[0]
+    _take(project, "start", "yx_officer", user, 6)
+    _take(project, "complete", "yx_officer", user, 30)
+    # acceptance needs as-built η ≥ threshold for every building
+    with pytest.raises(BusinessError) as refused:
+        _take(project, "accept", "inspector", user, 31)
+    assert len(refused.value.details) == 2
+    for item in items:
+        services.record_as_built(
+            item, eta=Decimal("0.33"), record={"engine_version": "test"}, actor=user("inspector")
+        )
+    _take(project, "accept", "inspector", user, 31)
+    _take(project, "audit", "sjj_auditor", user, 40, reason="结算审计无异议")
+    _take(project, "close", "zjj_admin", user, 41)
+    project.refresh_from_db()
+    assert project.stage == Stage.CLOSED
+    assert [t.to_stage for t in project.transitions.all()] == [
+        "declared",
+        "returned",
+        "declared",
+        "approved",
+        "tendered",
+        "funded",
+        "started",
+        "completed",
+        "accepted",
+        "audited",
+        "closed",
+    ]
+    # a payment to a closed project is refused
+    before = _unchanged(project)
+    with pytest.raises(BusinessError, match="closed|Closed"):
+        _pay(project, Ledger.PROVINCIAL, 100, "czj_finance", user, "SB-999")
+    assert _unchanged(project) == before
+    history = AuditEntry.objects.filter(
+        object_type="projects.Project", object_id=str(project.pk)
+    ).order_by("seq")
+    assert history.filter(action="project.approve").get().summary.startswith("李立项: Approve")
+
+
+def test_wrong_county_and_bad_payments_change_nothing(project, user):
+    before = _unchanged(project)
+    with pytest.raises(BusinessError, match="another county"):
+        _take(project, "declare", "cq_officer", user)
+    for amount in (0, -5):
+        with pytest.raises(BusinessError, match="more than zero"):
+            _pay(project, Ledger.PROVINCIAL, amount, "czj_finance", user, f"SB-{amount}")
+    with pytest.raises(PermissionDenied):
+        _pay(project, Ledger.PROVINCIAL, 100, "yx_officer", user, "SB-1")
+    with pytest.raises(BusinessError, match="names one of the project's buildings"):
+        _pay(project, Ledger.OWNERS, 100, "yx_officer", user, "YZ-1")
+    with pytest.raises(BusinessError, match="once works have started"):
+        _pay(project, Ledger.CONTRACTOR, 100, "yx_officer", user, "HT-1")
+    assert _unchanged(project) == before
+
+
+def test_stale_version_is_refused(project, user):
+    version = project.version
+    _take(project, "declare", "yx_officer", user, expected_version=version)
+    with pytest.raises(StaleVersion):
+        _take(project, "withdraw", "yx_officer", user, reason="重复申报", expected_version=version)
+
+
+def test_same_voucher_cannot_be_recorded_twice(project, user):
+    _pay(project, Ledger.PROVINCIAL, 5000, "czj_finance", user, "SB-2023-001")
+    with pytest.raises(BusinessError, match="already recorded"):
+        _pay(project, Ledger.PROVINCIAL, 5000, "czj_finance", user, "SB-2023-001")
+    assert funding.balances(project)[Ledger.PROVINCIAL] == 5000
+
+
+def test_correction_only_by_reversal(project, user):
+    entry = _pay(project, Ledger.PROVINCIAL, 123_456, "czj_finance", user, "SB-7")
+    with pytest.raises(ValueError):
+        entry.amount_fen = 1
+        entry.save()
+    with pytest.raises(ValueError):
+        entry.delete()
+    reversal = funding.reverse_entry(entry, reason="金额录错", actor=user("czj_finance"))
+    assert reversal.amount_fen == -123_456 and reversal.reverses == entry
+    assert funding.balances(project)[Ledger.PROVINCIAL] == 0
+    with pytest.raises(BusinessError, match="already been reversed"):
+        funding.reverse_entry(entry, reason="again", actor=user("czj_finance"))
+
+
+def test_suspend_and_resume(project, user):
+    _take(project, "declare", "yx_officer", user)
+    _take(project, "suspend", "zjj_admin", user, 1, reason="居民意见分歧")
+    project.refresh_from_db()
+    assert (project.stage, project.resume_stage) == (Stage.SUSPENDED, Stage.DECLARED)
+    with pytest.raises(BusinessError, match="not possible"):
+        _take(project, "approve", "fgw_approver", user, 2)
+    _take(project, "resume", "zjj_admin", user, 2, reason="已达成一致")
+    project.refresh_from_db()
+    assert project.stage == Stage.DECLARED
+
+
+def test_progress_counts_accepted_area_as_completed(project, user, programme):
+    area = int(round(sum(i.floor_area_m2 for i in project.items.all())))
+    table = progress_table(programme, user("zjj_admin"))
+    yu = next(r for r in table.rows if r.division.code == "yuxian")
+    assert yu.total.in_progress_m2 == 0
+    Project.objects.filter(pk=project.pk).update(stage=Stage.STARTED)
+    table = progress_table(programme, user("zjj_admin"))
+    yu = next(r for r in table.rows if r.division.code == "yuxian")
+    assert (yu.cells[1].in_progress_m2, yu.cells[1].completed_m2) == (area, 0)
+    Project.objects.filter(pk=project.pk).update(stage=Stage.ACCEPTED)
+    table = progress_table(programme, user("zjj_admin"))
+    yu = next(r for r in table.rows if r.division.code == "yuxian")
+    assert (yu.cells[1].in_progress_m2, yu.cells[1].completed_m2) == (0, area)
+    assert table.grand_total.completed_m2 == area
+    assert table.ranking()[0].division.code == "yuxian"

@@ -1,0 +1,101 @@
+"""Two people approving or paying at the same moment (PostgreSQL: real
+concurrent transactions; SQLite has no row locks, so these run on PostgreSQL)."""
+
+import datetime as dt
+import os
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from jigai.core.errors import BusinessError
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="row locks need PostgreSQL (DATABASE_URL)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+D = dt.date(2023, 6, 1)
+
+
+def _setup():
+    from jigai.accounts.models import User
+    from jigai.core.demo import load_demo
+    from jigai.programmes.models import Programme
+    from jigai.projects import services
+    from tests.platform.test_projects import _eligible
+
+    load_demo()  # a transactional test starts from whatever earlier ones left
+    programme = Programme.objects.get(year=2023)
+    officer = User.objects.get(username="yx_officer")
+    category = programme.categories.get(code="residential_standalone")
+    project = services.create_project(
+        programme=programme, category=category, name="并发测试", actor=officer
+    )
+    services.add_buildings(project, _eligible(programme), actor=officer)
+    for item in project.items.all():
+        services.set_design(
+            item,
+            measures=[],
+            eta=Decimal("0.4"),
+            cost_fen=100_000_00,
+            source="entered",
+            actor=officer,
+        )
+    return project
+
+
+def _race(*targets):
+    barrier = threading.Barrier(len(targets))
+    results = [None] * len(targets)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as exc:  # noqa: BLE001 - the refusal is the result
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(targets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_two_approvals_at_once_approve_once():
+    from jigai.accounts.models import User
+    from jigai.projects import workflow
+
+    project = _setup()
+    workflow.take(project, "declare", actor=User.objects.get(username="yx_officer"), on_date=D)
+    approver = User.objects.get(username="fgw_approver")
+    results = _race(*[lambda: workflow.take(project, "approve", actor=approver, on_date=D)] * 2)
+    assert sum(isinstance(r, BusinessError) for r in results) == 1
+    assert project.transitions.filter(to_stage="approved").count() == 1
+
+
+def test_same_voucher_from_two_clerks_counts_once_and_different_vouchers_both_count():
+    from jigai.accounts.models import User
+    from jigai.projects import funding
+
+    project = _setup()
+    clerk = User.objects.get(username="czj_finance")
+
+    def pay(ref, amount):
+        return lambda: funding.record_payment(
+            project, ledger="provincial", amount_fen=amount, on_date=D, reference=ref, actor=clerk
+        )
+
+    results = _race(pay("SB-A", 1_000_00), pay("SB-A", 1_000_00))
+    assert sum(isinstance(r, Exception) for r in results) == 1
+    results = _race(pay("SB-B", 2_000_00), pay("SB-C", 3_000_00), pay("SB-D", 4_000_00))
+    assert not any(isinstance(r, Exception) for r in results)
+    assert funding.balances(project)["provincial"] == 10_000_00
