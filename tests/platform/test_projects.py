@@ -261,3 +261,39 @@ def test_progress_counts_accepted_area_as_completed(project, user, programme):
     assert (yu.cells[1].in_progress_m2, yu.cells[1].completed_m2) == (0, area)
     assert table.grand_total.completed_m2 == area
     assert table.ranking()[0].division.code == "yuxian"
+
+
+def test_county_page_lists_projects_with_blockers_and_late_nodes(project, user, client_as, programme):
+    services.plan_dates(project, {Stage.DECLARED: dt.date(2023, 5, 20), Stage.APPROVED: dt.date(2023, 6, 30)},
+                        actor=user("yx_officer"))
+    response = client_as("yx_officer").get(f"/programmes/{programme.pk}/counties/yuxian/")
+    projects = response.context["projects"]
+    assert [(p.code, b) for p, b in projects] == [(project.code, [])]  # ready to declare
+    assert [(n.project.code, n.stage) for n in response.context["late"]] == [
+        (project.code, "declared"), (project.code, "approved")]
+    dashboard = client_as("zjj_admin").get("/dashboard/")
+    assert [n.stage for n in dashboard.context["late"]] == ["declared", "approved"]
+    assert [n.stage for n in client_as("cq_officer").get("/dashboard/").context["late"]] == []
+    _take(project, "declare", "yx_officer", user, day=-20)  # 2023-05-12: before the planned date
+    late = client_as("zjj_admin").get("/dashboard/").context["late"]
+    assert [n.stage for n in late] == ["approved"]
+
+
+def test_project_pages_walk(client_as, project, user):
+    client = client_as("yx_officer")
+    page = client.get(f"/projects/{project.pk}/")
+    assert page.status_code == 200
+    assert [a.name for a, _f in page.context["actions"]] == ["declare", "withdraw"]
+    response = client.post(f"/projects/{project.pk}/act/", {"action": "declare", "version": project.version,
+                                                             "on_date": "2023-06-01", "reason": ""}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    project.refresh_from_db()
+    assert project.stage == Stage.DECLARED
+    # the stale form again: refused, nothing changed
+    response = client.post(f"/projects/{project.pk}/act/", {"action": "withdraw", "version": project.version - 1,
+                                                             "on_date": "2023-06-02", "reason": "x"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    project.refresh_from_db()
+    assert project.stage == Stage.DECLARED
+    history = client.get(f"/projects/{project.pk}/").context["history"]
+    assert [h.action for h in history][-1] == "project.declare"

@@ -5,6 +5,7 @@ from jigai.core.views import capability_required
 from jigai.dashboard.services import progress_table
 from jigai.programmes.models import Programme
 from jigai.programmes.services import consistency, current_programme
+from jigai.projects.progress import late_nodes
 
 
 @capability_required(Cap.VIEW_PROGRAMME)
@@ -20,5 +21,7 @@ def home(request):
             table=table,
             chart=table.chart_data(),
             checks=consistency(programme),
+            ranking=table.ranking(),
+            late=late_nodes(programme, divisions=request.user.visible_divisions()),
         )
     return render(request, "dashboard/home.html", context)

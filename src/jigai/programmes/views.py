@@ -12,6 +12,9 @@ from jigai.dashboard.services import progress_table
 from jigai.programmes import services
 from jigai.programmes.forms import CopyForm, ParametersForm, parse_target_cells
 from jigai.programmes.models import Programme
+from jigai.projects import workflow
+from jigai.projects.models import Project
+from jigai.projects.progress import late_nodes
 
 
 @capability_required(Cap.VIEW_PROGRAMME)
@@ -137,6 +140,11 @@ def county_detail(request, pk, code):
     table = progress_table(programme, request.user)
     row = next(r for r in table.rows if r.division.pk == division.pk)
     organisations = Organisation.objects.filter(division=division).select_related("parent")
+    projects = [
+        (p, workflow.blockers(p))
+        for p in Project.objects.filter(programme=programme, division=division).select_related("category")
+    ]
+    late = late_nodes(programme, divisions=[division])
     return render(
         request,
         "programmes/county.html",
@@ -146,5 +154,7 @@ def county_detail(request, pk, code):
             "row": row,
             "category_cells": list(zip(table.categories, row.cells, strict=True)),
             "organisations": organisations,
+            "projects": projects,
+            "late": late,
         },
     )
