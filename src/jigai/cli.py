@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-ENGINE_COMMANDS = {"assess", "climate"}
+ENGINE_COMMANDS = {"assess", "climate", "optimise", "stock"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -181,3 +181,14 @@ def rows(table: dict[str, np.ndarray]):
     keys = list(table)
     for values in zip(*(table[k].tolist() for k in keys), strict=True):
         yield dict(zip(keys, values, strict=True))
+
+
+def write(path, n: int, *, seed: int = 2023):
+    """Generate ``n`` synthetic buildings and write them to CSV, Parquet or xlsx (by the
+    suffix; xlsx with the survey template's Chinese headers). Returns the path."""
+    from pathlib import Path
+
+    from jigai.stock.io import write_table
+
+    p = Path(path)
+    return write_table(generate(n, seed=seed), p, chinese_headers=p.suffix.lower() == ".xlsx")

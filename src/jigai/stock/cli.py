@@ -1,0 +1,305 @@
+"""``jigai optimise`` and ``jigai stock`` — retrofit packages from the command line (no Django).
+
+    jigai optimise FILE [--climate CITY] [--threshold 0.30] [--budget YUAN_PER_M2]
+                        [--catalogue CSV] [--programme CSV ...] [--height M] [--cavity] [--crowded]
+                        [--packages N|all] [--json]
+    jigai stock generate --buildings N --out FILE [--seed S]
+    jigai stock optimise IN --out OUT [--workers N | --scheduler ADDRESS] [--climate CITY]
+                        [--threshold T] [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...]
+                        [--cavity] [--chunk-rows R] [--no-progress]
+
+FILE is a retrofit document (its ``before`` building), a building JSON (block or detailed), or
+a one-building table (CSV/Parquet/xlsx). Exit codes: 0 done, 2 bad input (the message names
+the file, row and column; nothing is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from jigai.engine import ENGINE_VERSION, climate_for_city, default_data, parse_building
+from jigai.engine.building import expand_block
+from jigai.engine.errors import EngineInputError
+from jigai.engine.fire import CROWDED_USES, FireContext
+from jigai.engine.funding import CAP_RULE, FundingRates, split_funding
+from jigai.engine.measures import load_catalogue
+from jigai.engine.optimiser import BuildingOptimum, Package, optimise_building
+from jigai.money import MoneyError, format_yuan, yuan_to_fen
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise EngineInputError("arguments", message)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--climate", help="city of data/climate.csv (default: the document's, or 阳泉)")
+    p.add_argument("--threshold", type=float, help="η threshold (default: programme / 0.30)")
+    p.add_argument("--budget", help="budget [yuan per m² of floor area] for the best-η package")
+    p.add_argument("--catalogue", help="measure catalogue CSV (default: the shipped one)")
+    p.add_argument("--programme", action="append", default=[], help="override CSV (rows by id)")
+    p.add_argument("--cavity", action="store_true", help="insulation system with a cavity (§6.7.6)")
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="jigai", description="retrofit packages (GB 50016 §6.7, JGJ 26 η)")
+    sub = p.add_subparsers(dest="command", required=True)
+    o = sub.add_parser("optimise", help="packages of one building")
+    o.add_argument("file")
+    _common(o)
+    o.add_argument("--height", type=float, help="building height [m] for the fire rules")
+    o.add_argument("--crowded", action="store_true", help="contains crowded places (§6.7.4)")
+    o.add_argument("--packages", default="15", help="how many passing packages to list, or all")
+    o.add_argument("--json", action="store_true")
+    s = sub.add_parser("stock", help="building stocks")
+    ssub = s.add_subparsers(dest="stock_command", required=True)
+    g = ssub.add_parser("generate", help="synthetic Yangquan stock")
+    g.add_argument("--buildings", type=int, required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--seed", type=int, default=2023)
+    so = ssub.add_parser("optimise", help="least-cost packages for a stock table")
+    so.add_argument("input")
+    so.add_argument("--out", required=True)
+    ex = so.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=int, help="local Dask cluster with N worker processes")
+    ex.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    _common(so)
+    so.add_argument("--chunk-rows", type=int, default=20_000)
+    so.add_argument("--no-progress", action="store_true")
+    return p
+
+
+def _budget_fen(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        fen = yuan_to_fen(text)
+    except MoneyError as exc:
+        raise EngineInputError("--budget", str(exc)) from None
+    if fen < 0:
+        raise EngineInputError("--budget", "must not be negative")
+    return fen
+
+
+def _catalogue(args):
+    return load_catalogue(args.catalogue, overrides=args.programme)
+
+
+# ---------------------------------------------------------------------------------------
+# jigai optimise
+
+
+def _load_building(args, data):
+    """(building, climate city, threshold, fire context, floor area for funding)."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise EngineInputError(args.file, "no such file")
+    if path.suffix.lower() == ".json":
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise EngineInputError(
+                f"{args.file}:{exc.lineno}", f"invalid JSON: {exc.msg}"
+            ) from None
+        if not isinstance(doc, dict):
+            raise EngineInputError(args.file, "document must be a JSON object")
+        bdoc, where = (doc["before"], "before") if "before" in doc else (doc, "$")
+        b = parse_building(bdoc, where, data)
+        city = (doc.get("climate") or {}).get("city")
+        thr = (doc.get("programme") or {}).get("eta_threshold")
+        height = bdoc.get("height") if isinstance(bdoc, dict) else None
+        if height is None:
+            height = b.storeys * b.V0 / b.A0
+        use = bdoc.get("use", "") if isinstance(bdoc, dict) else ""
+        fire = FireContext(
+            residential=b.building_type.value == "residential",
+            height_m=float(args.height or height),
+            cavity=args.cavity,
+            crowded=args.crowded or use in CROWDED_USES,
+        )
+        return b, city, thr, fire, b.A0
+    from jigai.stock.engine_input import block_from_row
+    from jigai.stock.io import read_table
+
+    cols = read_table(path)
+    n = len(cols["use"])
+    if n != 1:
+        raise EngineInputError(
+            args.file, f"{n} buildings: give one (or use `jigai stock optimise`)"
+        )
+    row = {k: (v[0].item() if hasattr(v[0], "item") else v[0]) for k, v in cols.items()}
+    block, assumed = block_from_row(row)
+    if assumed:
+        print(f"假定(按类型默认值) assumed: {', '.join(assumed)}")
+    b = expand_block(block, "row", data)
+    fire = FireContext(
+        residential=row["use"] == "residential",
+        height_m=float(args.height or row["height_m"]),
+        cavity=args.cavity,
+        crowded=args.crowded or row["use"] in CROWDED_USES,
+    )
+    return b, None, None, fire, row["floor_area_m2"]
+
+
+def _pkg_line(p: Package) -> str:
+    fr = " 需耐火窗/门" if p.needs_fire_rated_openings else ""
+    bands = f" +{'+'.join(p.band_ids)}" if p.band_ids else ""
+    return f"{p.eta * 100:7.2f}%  {format_yuan(p.cost_fen):>14}  {p.label}{bands}{fr}"
+
+
+def _print_optimum(o: BuildingOptimum, args, split) -> None:
+    print(f"{o.name or 'building'} — {o.engine_version}")
+    cl = o.climate
+    print(f"气候 climate: {cl.get('name')} ({cl.get('provenance', {}).get('kind')})")
+    print(f"目录 catalogue: {o.catalogue['origin']} sha256:{o.catalogue['sha256']}")
+    print(f"防火 fire: {o.fire_rules}")
+    print(
+        f"q_H before {o.q_H_before:.3f} W/m²; threshold η ≥ {o.threshold:.2f}; "
+        f"{o.n_enumerated} packages enumerated, {o.feasible_index.size} feasible"
+    )
+    limit = None if args.packages == "all" else int(args.packages)
+    print(
+        f"\n达标方案 packages reaching the threshold (cheapest first{'' if limit is None else f', first {limit}'}):"
+    )
+    print("      η            费用 yuan  措施 measures")
+    for p in o.packages(passing_only=True, limit=limit):
+        print(_pkg_line(p))
+    print("\n帕累托前沿 Pareto front (cost vs η):")
+    for p in o.pareto:
+        print(_pkg_line(p))
+    print()
+    if o.least_cost:
+        print("最低费用达标方案 least-cost package reaching the threshold:")
+        print(_pkg_line(o.least_cost))
+        for mid, fen in o.least_cost.lines:
+            print(f"    {mid:<22} {format_yuan(fen):>14}")
+    else:
+        print(f"无方案达标 no package reaches η ≥ {o.threshold:.2f}; best achievable:")
+        print(_pkg_line(o.best))
+    if o.budget_fen is not None:
+        print(f"\n预算内最佳 best η within {format_yuan(o.budget_fen)} yuan:")
+        print(_pkg_line(o.within_budget) if o.within_budget else "    (none within budget)")
+    s = split
+    print(
+        f"\n资金分担 funding ({'居住' if s.residential else '公共'}建筑, floor area "
+        f"{o.floor_area_m2:g} m²): 省级 {format_yuan(s.provincial_fen)} + 业主 "
+        f"{format_yuan(s.owners_fen)} + 县区 {format_yuan(s.county_fen)} = "
+        f"{format_yuan(s.total_fen)} yuan"
+        + (f"  [固定份额已按比例封顶 capped, rule {CAP_RULE}]" if s.capped else "")
+    )
+
+
+def _optimise(args) -> int:
+    data = default_data()
+    b, city, thr, fire, area = _load_building(args, data)
+    climate = climate_for_city(args.climate or city or "阳泉")
+    o = optimise_building(
+        b,
+        climate,
+        fire=fire,
+        catalogue=_catalogue(args),
+        threshold=args.threshold if args.threshold is not None else thr,
+        budget_fen_per_m2=_budget_fen(args.budget),
+        floor_area_m2=float(area),
+        data=data,
+    )
+    chosen = o.least_cost or o.best
+    split = split_funding(
+        chosen.cost_fen,
+        floor_area_m2=area,
+        residential=fire.residential,
+        rates=FundingRates(),
+    )
+    if args.json:
+        d = o.to_dict()
+        d["funding"] = split.to_dict()
+        print(json.dumps(d, ensure_ascii=False, indent=2))
+    else:
+        _print_optimum(o, args, split)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# jigai stock
+
+
+def _generate(args) -> int:
+    from jigai.stock import synthetic
+    from jigai.stock.io import _suffix
+
+    if args.buildings < 1:
+        raise EngineInputError("--buildings", "must be at least 1")
+    out = Path(args.out)
+    _suffix(out)
+    t = time.perf_counter()
+    synthetic.write(out, args.buildings, seed=args.seed)
+    print(f"{args.buildings} synthetic buildings → {out} ({time.perf_counter() - t:.1f} s)")
+    return 0
+
+
+def _stock_optimise(args) -> int:
+    from jigai.stock.io import _suffix, read_table, write_table
+    from jigai.stock.runner import RunOptions, county_totals, optimise_table, provenance
+
+    out = Path(args.out)
+    _suffix(out)
+    if args.workers is not None and args.workers < 1:
+        raise EngineInputError("--workers", "must be at least 1")
+    t = time.perf_counter()
+    cols = read_table(args.input)
+    opts = RunOptions(
+        climate=climate_for_city(args.climate or "阳泉"),
+        catalogue=_catalogue(args),
+        threshold=args.threshold,
+        budget_fen_per_m2=_budget_fen(args.budget),
+        cavity=args.cavity,
+    )
+    # convert every row before writing anything: a bad row stops the run here
+    res = optimise_table(
+        cols,
+        opts,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        chunk_rows=args.chunk_rows,
+        progress=False if args.no_progress else None,
+    )
+    totals = county_totals(res)
+    counties_path = out.with_name(f"{out.stem}_counties{out.suffix}")
+    write_table(res, out)
+    write_table(totals, counties_path)
+    prov_path = out.with_name(f"{out.stem}_provenance.json")
+    prov_path.write_text(json.dumps(provenance(opts), ensure_ascii=False, indent=2), "utf-8")
+    n = len(res["cost_fen"])
+    print(
+        f"{n} buildings → {out}, {counties_path}, {prov_path} ({time.perf_counter() - t:.1f} s; "
+        f"{ENGINE_VERSION})"
+    )
+    for i, c in enumerate(totals["county"]):
+        print(
+            f"  {c}: {totals['buildings'][i]} 栋, {totals['reaching_threshold'][i]} 达标, "
+            f"{format_yuan(int(totals['cost_fen'][i]))} yuan"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cmd = "jigai " + " ".join(argv[:2] if argv[:1] == ["stock"] else argv[:1])
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "optimise":
+            return _optimise(args)
+        if args.stock_command == "generate":
+            return _generate(args)
+        return _stock_optimise(args)
+    except EngineInputError as exc:
+        print(f"{cmd}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
