@@ -39,7 +39,9 @@ def test_county_officer_imports_and_finds_buildings(login, server, tmp_path):
     page.goto(server + "/buildings/?community=浏览器测试")
     rows = page.locator("[data-testid=building-table] tbody tr")
     assert rows.count() == 4
-    assert set(page.locator("[data-testid=building-table] tbody td:first-child").all_inner_texts()) == {"城区"}
+    assert set(
+        page.locator("[data-testid=building-table] tbody td:first-child").all_inner_texts()
+    ) == {"城区"}
     # filtering by eligibility through htmx keeps the county scope
     page.goto(server + "/buildings/")
     page.select_option("select[name=status]", "excluded")

@@ -263,14 +263,21 @@ def test_progress_counts_accepted_area_as_completed(project, user, programme):
     assert table.ranking()[0].division.code == "yuxian"
 
 
-def test_county_page_lists_projects_with_blockers_and_late_nodes(project, user, client_as, programme):
-    services.plan_dates(project, {Stage.DECLARED: dt.date(2023, 5, 20), Stage.APPROVED: dt.date(2023, 6, 30)},
-                        actor=user("yx_officer"))
+def test_county_page_lists_projects_with_blockers_and_late_nodes(
+    project, user, client_as, programme
+):
+    services.plan_dates(
+        project,
+        {Stage.DECLARED: dt.date(2023, 5, 20), Stage.APPROVED: dt.date(2023, 6, 30)},
+        actor=user("yx_officer"),
+    )
     response = client_as("yx_officer").get(f"/programmes/{programme.pk}/counties/yuxian/")
     projects = response.context["projects"]
     assert [(p.code, b) for p, b in projects] == [(project.code, [])]  # ready to declare
     assert [(n.project.code, n.stage) for n in response.context["late"]] == [
-        (project.code, "declared"), (project.code, "approved")]
+        (project.code, "declared"),
+        (project.code, "approved"),
+    ]
     dashboard = client_as("zjj_admin").get("/dashboard/")
     assert [n.stage for n in dashboard.context["late"]] == ["declared", "approved"]
     assert [n.stage for n in client_as("cq_officer").get("/dashboard/").context["late"]] == []
@@ -284,14 +291,25 @@ def test_project_pages_walk(client_as, project, user):
     page = client.get(f"/projects/{project.pk}/")
     assert page.status_code == 200
     assert [a.name for a, _f in page.context["actions"]] == ["declare", "withdraw"]
-    response = client.post(f"/projects/{project.pk}/act/", {"action": "declare", "version": project.version,
-                                                             "on_date": "2023-06-01", "reason": ""}, follow=True)
+    response = client.post(
+        f"/projects/{project.pk}/act/",
+        {"action": "declare", "version": project.version, "on_date": "2023-06-01", "reason": ""},
+        follow=True,
+    )
     assert [m.level_tag for m in response.context["messages"]] == ["success"]
     project.refresh_from_db()
     assert project.stage == Stage.DECLARED
     # the stale form again: refused, nothing changed
-    response = client.post(f"/projects/{project.pk}/act/", {"action": "withdraw", "version": project.version - 1,
-                                                             "on_date": "2023-06-02", "reason": "x"}, follow=True)
+    response = client.post(
+        f"/projects/{project.pk}/act/",
+        {
+            "action": "withdraw",
+            "version": project.version - 1,
+            "on_date": "2023-06-02",
+            "reason": "x",
+        },
+        follow=True,
+    )
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     project.refresh_from_db()
     assert project.stage == Stage.DECLARED

@@ -142,7 +142,9 @@ def county_detail(request, pk, code):
     organisations = Organisation.objects.filter(division=division).select_related("parent")
     projects = [
         (p, workflow.blockers(p))
-        for p in Project.objects.filter(programme=programme, division=division).select_related("category")
+        for p in Project.objects.filter(programme=programme, division=division).select_related(
+            "category"
+        )
     ]
     late = late_nodes(programme, divisions=[division])
     return render(

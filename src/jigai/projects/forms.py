@@ -6,6 +6,8 @@ from jigai.accounts.models import Organisation
 from jigai.programmes.forms import YuanField
 from jigai.projects.models import ORDER, Ledger, Stage
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class ProjectForm(forms.Form):
     name = forms.CharField(label=_("Project name"), max_length=200)
@@ -19,9 +21,7 @@ class ProjectForm(forms.Form):
 class ActionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
-    on_date = forms.DateField(
-        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on_date = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DATE)
     reason = forms.CharField(
         label=_("Reason / note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -43,9 +43,7 @@ class TenderForm(forms.Form):
 class PaymentForm(forms.Form):
     ledger = forms.ChoiceField(label=_("Ledger"), choices=Ledger.choices)
     amount_fen = YuanField(label=_("Amount [yuan]"))
-    on_date = forms.DateField(
-        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    on_date = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=DATE)
     reference = forms.CharField(label=_("Voucher / reference"), max_length=80)
     building = forms.ModelChoiceField(
         label=_("Building (owners' payments)"), queryset=None, required=False
@@ -92,7 +90,7 @@ class PlanForm(forms.Form):
             self.fields[stage] = forms.DateField(
                 label=Stage(stage).label,
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=DATE,
             )
 
 

@@ -101,7 +101,13 @@ def project_detail(request, pk):
             "reconciliation": funding.reconcile(project),
             "ledger": project.ledger.select_related("building", "recorded_by").order_by("pk"),
             "actions": [
-                (a, ActionForm(initial={"action": a.name, "version": project.version}))
+                (
+                    a,
+                    ActionForm(
+                        initial={"action": a.name, "version": project.version},
+                        auto_id=f"id_{a.name}_%s",
+                    ),
+                )
                 for a in actions
             ],
             "blockers": workflow.blockers(project),
