@@ -72,6 +72,12 @@ MATRIX = [
     ("buildings:summary", "get", "/buildings/summary/", only(*CITY, "county_officer")),
     ("buildings:map", "get", "/buildings/map/", only(*CITY, "county_officer")),
     ("buildings:rescreen", "post", "/buildings/screen/", only("programme_admin", ok=302)),
+    (
+        "buildings:assess",
+        "post",
+        "/buildings/assess/",
+        only("programme_admin", "county_officer", ok=302),
+    ),
     ("buildings:import", "get", "/buildings/import/", only("programme_admin", "county_officer")),
     (
         "buildings:template",

@@ -291,3 +291,58 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.REJECTED, self.Status.DONE, self.Status.FAILED)
+
+
+class Assessment(models.Model):
+    """The engine's result for one building in one programme year, stored with
+    everything needed to trace and re-run it: the survey row and the engine input
+    built from it (with the columns assumed from typology defaults), the engine
+    version, the climate with its provenance and the measure catalogue's digest."""
+
+    building = models.ForeignKey(
+        Building, models.CASCADE, related_name="assessments", verbose_name=_("building")
+    )
+    programme = models.ForeignKey(
+        Programme, models.CASCADE, related_name="+", verbose_name=_("programme year")
+    )
+    division = models.ForeignKey(
+        Division, models.PROTECT, related_name="+", verbose_name=_("county/district")
+    )
+    is_current = models.BooleanField(_("current"), default=True)
+    created_at = models.DateTimeField(_("assessed at"))
+    inputs_digest = models.CharField(_("inputs digest"), max_length=64)
+    engine_version = models.CharField(_("engine version"), max_length=80)
+    inputs = models.JSONField(_("inputs"))
+    assumed = models.JSONField(_("assumed columns"), default=list)
+    climate = models.JSONField(_("climate and provenance"), default=dict)
+    catalogue = models.JSONField(_("measure catalogue"), default=dict)
+    before = models.JSONField(_("before retrofit"), null=True, blank=True)
+    after = models.JSONField(_("after the package"), null=True, blank=True)
+    package = models.JSONField(_("package"), null=True, blank=True)
+    funding = models.JSONField(_("funding split"), null=True, blank=True)
+    q_h_before = models.DecimalField(
+        _("q_H before [W/m²]"), max_digits=8, decimal_places=3, null=True
+    )
+    eta = models.DecimalField(
+        _("improvement η of the package"), max_digits=6, decimal_places=4, null=True, db_index=True
+    )
+    reaches = models.BooleanField(_("reaches the threshold"), default=False)
+    cost_fen = models.BigIntegerField(_("package cost [fen]"), null=True)
+    error = models.TextField(_("why it could not be assessed"), blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["programme", "is_current", "division"], name="assessment_current")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "programme"],
+                condition=Q(is_current=True),
+                name="one_current_assessment",
+            )
+        ]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+    def __str__(self) -> str:
+        return f"{self.building} · η {self.eta}"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, Prefetch, Sum
 
-from jigai.buildings.models import Building, Screening
+from jigai.buildings.models import Assessment, Building, Screening
 from jigai.programmes.models import Programme
-from jigai.stock.schema import columns
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,20 @@ class Filters:
     use: str = ""
     year_from: int | None = None
     year_to: int | None = None
+    eta_min: Decimal | None = None
+    eta_max: Decimal | None = None
 
     @classmethod
     def from_query(cls, q) -> Filters:
         def year(name):
             value = (q.get(name) or "").strip()
             return int(value) if value.isdigit() else None
+
+        def pct(name):
+            try:
+                return Decimal((q.get(name) or "").strip()) / 100
+            except InvalidOperation:
+                return None
 
         return cls(
             county=q.get("county", ""),
@@ -37,6 +45,8 @@ class Filters:
             use=q.get("use", ""),
             year_from=year("year_from"),
             year_to=year("year_to"),
+            eta_min=pct("eta_min"),
+            eta_max=pct("eta_max"),
         )
 
 
@@ -58,6 +68,18 @@ def building_list(user, programme: Programme | None, filters: Filters):
     if filters.year_to is not None:
         qs = qs.filter(year_built__lte=filters.year_to)
     if programme is not None:
+        if filters.eta_min is not None:
+            qs = qs.filter(
+                assessments__programme=programme,
+                assessments__is_current=True,
+                assessments__eta__gte=filters.eta_min,
+            )
+        if filters.eta_max is not None:
+            qs = qs.filter(
+                assessments__programme=programme,
+                assessments__is_current=True,
+                assessments__eta__lte=filters.eta_max,
+            )
         if filters.status == "unscreened":
             qs = qs.exclude(screenings__programme=programme)
         elif filters.status:
@@ -71,23 +93,24 @@ def building_list(user, programme: Programme | None, filters: Filters):
                 "screenings",
                 queryset=Screening.objects.filter(programme=programme).select_related("category"),
                 to_attr="this_year",
-            )
+            ),
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.filter(programme=programme, is_current=True).only(
+                    "building_id", "eta", "reaches", "cost_fen", "error"
+                ),
+                to_attr="assessed",
+            ),
         )
     return qs
 
 
 def export_rows(qs):
     """Buildings as rows of the survey template (so an export imports again unchanged)."""
-    keys = [c.key for c in columns()]
+    from jigai.buildings.assessment import survey_row
+
     for b in qs.iterator(chunk_size=2000):
-        row = {k: getattr(b, k, None) for k in keys}
-        row.update(
-            county=b.division.name,
-            street=b.community.street.short_name or b.community.street.name,
-            community=b.community.name,
-            community_renovation=b.community.old_community_renovation,
-        )
-        yield row
+        yield survey_row(b)
 
 
 def summary(user, programme: Programme):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("summary/", views.summary, name="summary"),
     path("map/", views.building_map, name="map"),
     path("screen/", views.rescreen, name="rescreen"),
+    path("assess/", views.assess, name="assess"),
     path("import/", views.import_start, name="import"),
     path("import/template/", views.template_download, name="template"),
     path("import/<int:pk>/", views.import_job, name="import_job"),

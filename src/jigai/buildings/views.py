@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jigai.accounts.roles import Cap
-from jigai.buildings import eligibility, excel, importer, services
+from jigai.buildings import assessment, eligibility, excel, importer, services
 from jigai.buildings.forms import ExceptionForm, UploadForm
 from jigai.buildings.models import Building, ImportJob, Screening
 from jigai.core.errors import BusinessError
@@ -98,10 +98,21 @@ def building_detail(request, pk):
                 return refuse(request, exc, "buildings:detail", pk)
             messages.success(request, _("Exception recorded."))
             return redirect("buildings:detail", pk)
+    current = (
+        building.assessments.filter(programme=programme, is_current=True).first()
+        if programme
+        else None
+    )
+    terms = []
+    if current and current.before:
+        before, after = current.before["terms"], current.after["terms"]
+        terms = [(name, before[name], after[name]) for name in before]
     return render(
         request,
         "buildings/detail.html",
         {
+            "assessment": current,
+            "terms": terms,
             "b": building,
             "programme": programme,
             "screening": screening,
@@ -187,6 +198,20 @@ def rescreen(request):
         programme, Building.objects.for_user(request.user), actor=request.user
     )
     messages.success(request, _("Screened %(n)d building(s).") % {"n": sum(counts.values())})
+    return redirect("buildings:summary")
+
+
+@require_POST
+@capability_required(Cap.IMPORT_BUILDINGS)
+def assess(request):
+    programme = current_programme()
+    counts = assessment.assess_buildings(
+        programme, Building.objects.for_user(request.user), actor=request.user
+    )
+    messages.success(
+        request,
+        _("Assessed: %(c)s.") % {"c": "，".join(f"{k} {v}" for k, v in sorted(counts.items()))},
+    )
     return redirect("buildings:summary")
 
 

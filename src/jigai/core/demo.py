@@ -14,6 +14,7 @@ from jigai.accounts.models import Division, Organisation, RoleAssignment, User
 from jigai.accounts.reference import load_reference_data
 from jigai.audit import services as audit
 from jigai.buildings import importer
+from jigai.buildings.assessment import assess_buildings
 from jigai.buildings.eligibility import screen
 from jigai.buildings.models import Building
 from jigai.programmes.models import Programme
@@ -74,8 +75,12 @@ def load_demo_survey(n: int = DEMO_BUILDINGS, *, seed: int = 2023) -> int:
     created, _updated, _unchanged = importer.write(
         plan, actor=None, actor_name=_("command line (demo)")
     )
+    programme = ensure_programme_2023()
+    assess_buildings(
+        programme, Building.objects.all(), actor=None, actor_name=_("command line (demo)")
+    )
     screen(
-        ensure_programme_2023(),
+        programme,
         Building.objects.all(),
         actor=None,
         actor_name=_("command line (demo)"),

@@ -59,6 +59,7 @@ class ParametersForm(forms.ModelForm):
             "min_improvement_pct",
             "min_remaining_life_years",
             "eligible_safety_grades",
+            "climate_city",
             "provincial_subsidy_fen_per_m2",
             "owner_contribution_fen_per_m2",
             "declared_total_m2",

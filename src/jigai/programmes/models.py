@@ -72,6 +72,14 @@ class Programme(models.Model):
             "counted as adequate seismic and structural safety."
         ),
     )
+    climate_city = models.CharField(
+        _("climate of the engine"),
+        max_length=20,
+        default="阳泉",
+        help_text=_(
+            "The city row of the engine's climate table used for every assessment of this year."
+        ),
+    )
     provincial_subsidy_fen_per_m2 = models.PositiveIntegerField(
         _("provincial subsidy for residential floor area [fen/m²]")
     )

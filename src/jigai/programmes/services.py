@@ -35,6 +35,7 @@ PARAMETER_FIELDS = [
     "min_improvement_pct",
     "min_remaining_life_years",
     "eligible_safety_grades",
+    "climate_city",
     "provincial_subsidy_fen_per_m2",
     "owner_contribution_fen_per_m2",
     "declared_total_m2",
@@ -89,6 +90,19 @@ class _Reader:
             self.errors.append(_("%(where)s: %(raw)s is negative") % {"where": where, "raw": raw})
             return None
         return value
+
+
+def _climate(city, r: _Reader) -> str:
+    from jigai.engine import climate_for_city
+    from jigai.engine.errors import EngineInputError
+
+    try:
+        climate_for_city(str(city))
+    except EngineInputError:
+        r.errors.append(
+            _("parameters.climate_city: no climate for “%(c)s” in the engine's table") % {"c": city}
+        )
+    return str(city)
 
 
 def _grades(raw, r: _Reader) -> str:
@@ -155,6 +169,7 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         "min_improvement_pct": min_pct,
         "min_remaining_life_years": life,
         "eligible_safety_grades": _grades(params.get("eligible_safety_grades", "A,B"), r),
+        "climate_city": _climate(params.get("climate_city", "阳泉"), r),
         "provincial_subsidy_fen_per_m2": r.fen(
             params.get("provincial_subsidy_yuan_per_m2"),
             "parameters.provincial_subsidy_yuan_per_m2",

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, require
-from jigai.money import fen_for_area, format_yuan
+from jigai.engine.funding import FundingRates, split_funding
+from jigai.money import format_yuan
 from jigai.projects.models import Ledger, LedgerEntry, Project, Stage
 
 RECORDER = {
@@ -44,7 +45,7 @@ class FundingPlan:
     provincial: int
     owners: int
     county: int
-    cheaper_than_fixed_shares: bool
+    cheaper_than_fixed_shares: bool  # the fixed shares were scaled down to the cost
 
     @property
     def parts(self) -> dict[str, int]:
@@ -60,18 +61,26 @@ def residential_area(project: Project) -> Decimal:
 
 
 def funding_plan(project: Project) -> FundingPlan:
+    """The programme's split (jigai.engine.funding.split_funding, with its cap rule) of
+    the contract sum once tendered, else of the design estimate."""
     area = residential_area(project)
     estimate = sum(i.design_cost_fen for i in project.items.all())
     total = project.contract_sum_fen if project.contract_sum_fen is not None else estimate
     programme = project.programme
-    if not project.is_residential:
-        return FundingPlan(area, total, 0, 0, total, False)
-    provincial = fen_for_area(programme.provincial_subsidy_fen_per_m2, area)
-    owners = fen_for_area(programme.owner_contribution_fen_per_m2, area)
-    county = total - provincial - owners
-    # A package cheaper than the fixed shares: the shares are not cut here (they are the
-    # programme's rates); the county's part shows negative and the plan is flagged.
-    return FundingPlan(area, total, provincial, owners, county, county < 0)
+    split = split_funding(
+        total,
+        floor_area_m2=area,
+        residential=project.is_residential,
+        rates=FundingRates(
+            provincial_fen_per_m2=programme.provincial_subsidy_fen_per_m2,
+            owners_fen_per_m2=programme.owner_contribution_fen_per_m2,
+            programme_year=programme.year,
+            source=programme.document_number,
+        ),
+    )
+    return FundingPlan(
+        area, total, split.provincial_fen, split.owners_fen, split.county_fen, split.capped
+    )
 
 
 def balances(project: Project) -> dict[str, int]:

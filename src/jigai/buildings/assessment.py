@@ -1,0 +1,207 @@
+"""Assessing surveyed buildings with the engine and storing the results.
+
+For each building: its survey row → the engine's block shorthand (gaps filled
+from typology defaults, marked as assumed) → the JGJ 26 index before retrofit →
+the least-cost package reaching the programme's threshold (or the best
+achievable) under the fire code → the index after it, its cost and who pays.
+A building whose inputs, engine and catalogue are unchanged is not re-assessed,
+so a stored result is never silently recomputed differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jigai.audit import services as audit
+from jigai.audit.services import jsonable
+from jigai.buildings.models import Assessment, Building
+from jigai.engine import (
+    ENGINE_VERSION,
+    apply_measures,
+    assess,
+    climate_for_city,
+    default_data,
+    expand_block,
+)
+from jigai.engine.errors import EngineInputError
+from jigai.engine.fire import FireContext
+from jigai.engine.funding import FundingRates, split_funding
+from jigai.engine.measures import default_catalogue
+from jigai.engine.optimiser import optimise_building
+from jigai.stock.engine_input import block_from_row
+from jigai.stock.schema import columns
+
+CROWDED_USES = {"school", "hospital", "commercial"}  # GB 50016-2014 §6.7.4 (see engine.fire)
+
+
+def survey_row(b: Building) -> dict:
+    """A building as a row of the building table (the survey template's columns)."""
+    row = {c.key: getattr(b, c.key, None) for c in columns()}
+    row.update(
+        county=b.division.name,
+        street=b.community.street.short_name or b.community.street.name,
+        community=b.community.name,
+        community_renovation=b.community.old_community_renovation,
+    )
+    return row
+
+
+def _digest(payload) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+def prepare(b: Building, programme, *, climate, catalogue, data) -> tuple[dict, str, object, str]:
+    """(inputs, digest of everything the result depends on, engine building or None, error)."""
+    row = jsonable(survey_row(b))
+    threshold = str(programme.min_improvement)
+    context = [
+        ENGINE_VERSION,
+        catalogue.provenance(),
+        climate.to_dict(),
+        threshold,
+        programme.provincial_subsidy_fen_per_m2,
+        programme.owner_contribution_fen_per_m2,
+    ]
+    try:
+        block, assumed = block_from_row(row)
+        building = expand_block(block, "building", data)
+    except EngineInputError as exc:
+        return {"row": row}, _digest([row, *context]), None, str(exc)
+    inputs = {"row": row, "block": block, "assumed": assumed}
+    return inputs, _digest([inputs, *context]), building, ""
+
+
+def assess_one(
+    b: Building, programme, *, climate=None, catalogue=None, data=None, prepared=None
+) -> Assessment:
+    """The engine's result for one building (not saved)."""
+    data = data or default_data()
+    catalogue = catalogue or default_catalogue()
+    climate = climate or climate_for_city(programme.climate_city)
+    inputs, digest, building, error = prepared or prepare(
+        b, programme, climate=climate, catalogue=catalogue, data=data
+    )
+    base = dict(
+        building=b,
+        programme=programme,
+        division_id=b.division_id,
+        created_at=timezone.now(),
+        engine_version=ENGINE_VERSION,
+        climate=climate.to_dict(),
+        catalogue=catalogue.provenance(),
+        inputs=inputs,
+        inputs_digest=digest,
+        assumed=inputs.get("assumed", []),
+    )
+    if error:
+        return Assessment(**base, error=error)
+    fire = FireContext(
+        residential=b.is_residential, height_m=float(b.height_m), crowded=b.use in CROWDED_USES
+    )
+    optimum = optimise_building(
+        building,
+        climate,
+        fire=fire,
+        catalogue=catalogue,
+        threshold=float(programme.min_improvement),
+        floor_area_m2=float(b.floor_area_m2),
+        data=data,
+    )
+    package = optimum.least_cost or optimum.best
+    before = assess(building, climate, data=data)
+    after = assess(
+        apply_measures(building, package.engine_measures(catalogue), "package", data),
+        climate,
+        data=data,
+    )
+    split = split_funding(
+        package.cost_fen,
+        floor_area_m2=b.floor_area_m2,
+        residential=b.is_residential,
+        rates=FundingRates(
+            provincial_fen_per_m2=programme.provincial_subsidy_fen_per_m2,
+            owners_fen_per_m2=programme.owner_contribution_fen_per_m2,
+            programme_year=programme.year,
+            source=programme.document_number,
+        ),
+    )
+    return Assessment(
+        **base,
+        before=_terms(before),
+        after=_terms(after),
+        package={
+            **package.to_dict(),
+            "label": package.label,
+            "engine_measures": package.engine_measures(catalogue),
+            "fire_rules": optimum.fire_rules,
+            "pareto": [p.to_dict() for p in optimum.pareto],
+        },
+        funding=split.to_dict(),
+        q_h_before=Decimal(f"{optimum.q_H_before:.3f}"),
+        eta=Decimal(f"{package.eta:.4f}"),
+        reaches=optimum.least_cost is not None,
+        cost_fen=package.cost_fen,
+    )
+
+
+def _terms(a) -> dict:
+    d = a.to_dict()
+    return {"terms": d.get("terms"), "seasonal": d.get("seasonal"), "geometry": d.get("geometry")}
+
+
+def assess_buildings(
+    programme, buildings, *, actor=None, actor_name: str = "", force: bool = False
+) -> Counter:
+    """Assess (or re-assess where anything changed) the buildings; store and audit the run."""
+    climate = climate_for_city(programme.climate_city)
+    catalogue = default_catalogue()
+    data = default_data()
+    current = {
+        a.building_id: a.inputs_digest
+        for a in Assessment.objects.filter(
+            programme=programme, is_current=True, building__in=buildings
+        ).only("building_id", "inputs_digest")
+    }
+    fresh, counts = [], Counter()
+    for b in buildings.select_related("division", "community", "community__street").iterator(
+        chunk_size=500
+    ):
+        prepared = prepare(b, programme, climate=climate, catalogue=catalogue, data=data)
+        if not force and current.get(b.pk) == prepared[1]:
+            counts["unchanged"] += 1
+            continue
+        result = assess_one(
+            b, programme, climate=climate, catalogue=catalogue, data=data, prepared=prepared
+        )
+        counts["error" if result.error else ("reaches" if result.reaches else "falls_short")] += 1
+        fresh.append(result)
+    with transaction.atomic():
+        Assessment.objects.filter(
+            programme=programme, is_current=True, building_id__in=[a.building_id for a in fresh]
+        ).update(is_current=False)
+        Assessment.objects.bulk_create(fresh, batch_size=500)
+        audit.record(
+            actor=actor,
+            actor_name=actor_name or None,
+            action="survey.assess",
+            obj=programme,
+            division_code=programme.city.code,
+            summary=_("Assessed %(n)d building(s) with %(e)s, climate %(c)s: %(counts)s")
+            % {
+                "n": len(fresh),
+                "e": ENGINE_VERSION,
+                "c": climate.name,
+                "counts": "，".join(f"{k} {v}" for k, v in sorted(counts.items())),
+            },
+            after=dict(counts),
+        )
+    return counts
