@@ -163,6 +163,18 @@ def test_whole_path_with_every_gate(project, user):
         )
     _take(project, "accept", "inspector", user, 31)
     _take(project, "audit", "sjj_auditor", user, 40, reason="结算审计无异议")
+    # closing needs settled books
+    with pytest.raises(BusinessError) as refused:
+        _take(project, "close", "zjj_admin", user, 41)
+    assert len(refused.value.details) == 3  # provincial, county outstanding; contractor unpaid
+    project.refresh_from_db()
+    plan = funding.funding_plan(project)
+    assert plan.total == project.contract_sum_fen
+    _pay(project, Ledger.PROVINCIAL, plan.provincial, "czj_finance", user, "SB-2023-88")
+    _pay(project, Ledger.COUNTY, plan.county, "yx_officer", user, "XQ-2023-88")
+    _pay(project, Ledger.CONTRACTOR, plan.total, "yx_officer", user, "HT-2023-88")
+    r = funding.reconcile(project)
+    assert (r.received_total, r.paid_to_contractor, r.available) == (plan.total, plan.total, 0)
     _take(project, "close", "zjj_admin", user, 41)
     project.refresh_from_db()
     assert project.stage == Stage.CLOSED
@@ -315,3 +327,31 @@ def test_project_pages_walk(client_as, project, user):
     assert project.stage == Stage.DECLARED
     history = client.get(f"/projects/{project.pk}/").context["history"]
     assert [h.action for h in history][-1] == "project.declare"
+
+
+def test_design_from_the_optimiser_and_as_built_by_the_engine(project, user):
+    from jigai.buildings.models import Assessment
+
+    officer = user("yx_officer")
+    item = project.items.first()
+    services.design_from_assessment(item, actor=officer)
+    item.refresh_from_db()
+    current = Assessment.objects.get(
+        building=item.building, programme=item.programme, is_current=True
+    )
+    assert (item.design_source, item.design_eta, item.design_cost_fen) == (
+        "optimiser",
+        current.eta,
+        current.cost_fen,
+    )
+    assert item.design_measures == current.package["engine_measures"]
+    Project.objects.filter(pk=project.pk).update(stage=Stage.COMPLETED)
+    item.refresh_from_db()
+    services.as_built_by_engine(item, report="JC-2023-001", actor=user("inspector"))
+    item.refresh_from_db()
+    assert item.as_built_eta == current.eta  # built as designed: the same η
+    assert item.as_built_record["engine_version"] == current.engine_version
+    assert item.as_built_record["report"] == "JC-2023-001"
+    other = project.items.exclude(pk=item.pk).first()
+    with pytest.raises(BusinessError, match="catalogue measures"):
+        services.as_built_by_engine(other, report="x", actor=user("inspector"))

@@ -205,3 +205,29 @@ def assess_buildings(
             after=dict(counts),
         )
     return counts
+
+
+def reassess_with_measures(b: Building, programme, measures: list[dict]) -> tuple[Decimal, dict]:
+    """η of the building with the given engine measures (an as-built check), and the
+    record that makes it traceable: inputs, measures, terms, engine and climate."""
+    data, catalogue = default_data(), default_catalogue()
+    climate = climate_for_city(programme.climate_city)
+    inputs, digest, building, error = prepare(
+        b, programme, climate=climate, catalogue=catalogue, data=data
+    )
+    if error:
+        raise EngineInputError("survey", error)
+    before = assess(building, climate, data=data)
+    after = assess(apply_measures(building, measures, "as_built", data), climate, data=data)
+    q_before, q_after = before.to_dict()["terms"]["q_H"], after.to_dict()["terms"]["q_H"]
+    eta = Decimal(f"{1 - q_after / q_before:.4f}")
+    record = {
+        "engine_version": ENGINE_VERSION,
+        "climate": climate.to_dict(),
+        "inputs": inputs,
+        "inputs_digest": digest,
+        "measures": measures,
+        "before": _terms(before),
+        "after": _terms(after),
+    }
+    return eta, record

@@ -267,3 +267,36 @@ def record_as_built(item: ProjectBuilding, *, eta: Decimal, record: dict, actor)
         after={"eta": eta, "engine_version": record.get("engine_version")},
     )
     return item
+
+
+def design_from_assessment(item: ProjectBuilding, *, actor) -> ProjectBuilding:
+    """Take the optimiser's least-cost package of the building's current assessment."""
+    from jigai.buildings.models import Assessment
+
+    current = Assessment.objects.filter(
+        building=item.building, programme=item.programme, is_current=True
+    ).first()
+    if current is None or current.error or current.package is None:
+        raise BusinessError(
+            _("%(b)s has no assessment to take a package from.") % {"b": item.building}
+        )
+    return set_design(
+        item,
+        measures=current.package["engine_measures"],
+        eta=current.eta,
+        cost_fen=current.cost_fen,
+        source="optimiser",
+        actor=actor,
+    )
+
+
+def as_built_by_engine(item: ProjectBuilding, *, report: str, actor) -> ProjectBuilding:
+    """Re-assess the building with its design measures as built (the engine computes η)."""
+    from jigai.buildings.assessment import reassess_with_measures
+
+    if item.design_source != "optimiser" or not item.design_measures:
+        raise BusinessError(
+            _("Only a design made of catalogue measures can be re-assessed by the engine.")
+        )
+    eta, record = reassess_with_measures(item.building, item.programme, item.design_measures)
+    return record_as_built(item, eta=eta, record={**record, "report": report}, actor=actor)

@@ -193,6 +193,9 @@ def design(request, pk, item):
 
     def run(project):
         target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        if request.POST.get("source") == "optimiser":
+            services.design_from_assessment(target, actor=request.user)
+            return _("The optimiser's package was taken.")
         if not form.is_valid():
             raise BusinessError(
                 _("Give η and the cost."), details=[str(e) for e in form.errors.values()]
@@ -284,6 +287,11 @@ def as_built(request, pk, item):
 
     def run(project):
         target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        if request.POST.get("method") == "engine":
+            services.as_built_by_engine(
+                target, report=request.POST.get("report", "").strip(), actor=request.user
+            )
+            return _("As-built re-assessment computed by the engine.")
         if not form.is_valid():
             raise BusinessError(_("Give η and the test report number."))
         services.record_as_built(

@@ -24,7 +24,7 @@ from jigai.buildings.models import Screening
 from jigai.core.errors import BusinessError, StaleVersion, require
 from jigai.money import format_yuan
 from jigai.projects.funding import reconcile
-from jigai.projects.models import Project, Stage, TimeNode, Transition
+from jigai.projects.models import Ledger, Project, Stage, TimeNode, Transition
 
 ACTIVE = {
     Stage.SURVEY,
@@ -111,10 +111,19 @@ def check_as_built(project: Project) -> list[str]:
 
 
 def check_closable(project: Project) -> list[str]:
+    """The books are settled: every source paid in full and the contractor paid the contract sum."""
     r = reconcile(project)
-    if r.available < 0:
-        return [_("More was paid out than received.")]
-    return []
+    problems = [
+        _("%(s)s: %(y)s yuan still outstanding.") % {"s": Ledger(k).label, "y": format_yuan(v)}
+        for k, v in r.outstanding.items()
+        if v > 0
+    ]
+    if r.paid_to_contractor != r.plan.total:
+        problems.append(
+            _("The contractor was paid %(p)s yuan of %(t)s.")
+            % {"p": format_yuan(r.paid_to_contractor), "t": format_yuan(r.plan.total)}
+        )
+    return problems
 
 
 @dataclass(frozen=True)
