@@ -18,6 +18,29 @@ def _jigai(*args, env):
     )
 
 
+def _create_admin(password, env):
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jigai.cli",
+            "create_admin",
+            "--role",
+            "system_admin",
+            "--username",
+            "ops",
+            "--organisation",
+            "阳泉市住房和城乡建设局",
+            "--password-stdin",
+        ],
+        input=password + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.fixture
 def production_env(tmp_path):
     env = {
@@ -66,47 +89,9 @@ def test_production_setup_creates_no_account_and_admins_are_made_explicitly(prod
         env=production_env,
     )
     assert count.stdout.strip().splitlines()[-1] == "0"
-    weak = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jigai.cli",
-            "create_admin",
-            "--role",
-            "system_admin",
-            "--username",
-            "ops",
-            "--organisation",
-            "阳泉市住房和城乡建设局",
-            "--password-stdin",
-        ],
-        input="admin\n",
-        env=production_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    weak = _create_admin("admin", production_env)
     assert weak.returncode != 0
-    good = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jigai.cli",
-            "create_admin",
-            "--role",
-            "system_admin",
-            "--username",
-            "ops",
-            "--organisation",
-            "阳泉市住房和城乡建设局",
-            "--password-stdin",
-        ],
-        input="Ops#Yangquan2023\n",
-        env=production_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    good = _create_admin("Ops#Yangquan2023", production_env)
     assert good.returncode == 0, good.stderr
     verify = _jigai("audit_verify", env=production_env)
     assert verify.returncode == 0 and "entries verified" in verify.stdout

@@ -5,7 +5,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jigai.money import MoneyError, fen_to_yuan, yuan_to_fen
-from jigai.programmes.models import M2_PER_10K, Programme, normalise_grades, to_10k_m2
+from jigai.programmes.models import (
+    M2_PER_10K,
+    PARAMETER_FIELDS,
+    Programme,
+    normalise_grades,
+    to_10k_m2,
+)
 
 
 class YuanField(forms.DecimalField):
@@ -51,21 +57,7 @@ class ParametersForm(forms.ModelForm):
 
     class Meta:
         model = Programme
-        fields = [
-            "title",
-            "document_number",
-            "issued_on",
-            "source",
-            "min_improvement_pct",
-            "min_remaining_life_years",
-            "eligible_safety_grades",
-            "climate_city",
-            "provincial_subsidy_fen_per_m2",
-            "owner_contribution_fen_per_m2",
-            "declared_total_m2",
-            "declared_residential_m2",
-            "declared_public_m2",
-        ]
+        fields = PARAMETER_FIELDS
         widgets = {
             "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "source": forms.Textarea(attrs={"rows": 3}),

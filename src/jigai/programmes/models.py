@@ -118,6 +118,24 @@ class Programme(models.Model):
         return self.min_improvement_pct / 100
 
 
+# The fields of a programme year a programme administrator edits (and the audit trail records).
+PARAMETER_FIELDS = [
+    "title",
+    "document_number",
+    "issued_on",
+    "source",
+    "min_improvement_pct",
+    "min_remaining_life_years",
+    "eligible_safety_grades",
+    "climate_city",
+    "provincial_subsidy_fen_per_m2",
+    "owner_contribution_fen_per_m2",
+    "declared_total_m2",
+    "declared_residential_m2",
+    "declared_public_m2",
+]
+
+
 class Category(models.Model):
     """A column of the task table (e.g. residential combined with old-community renovation)."""
 

@@ -19,6 +19,7 @@ from jigai.core.errors import BusinessError, StaleVersion, require
 from jigai.money import MoneyError, yuan_to_fen
 from jigai.programmes.models import (
     M2_PER_10K,
+    PARAMETER_FIELDS,
     Category,
     Programme,
     TaskTarget,
@@ -27,21 +28,6 @@ from jigai.programmes.models import (
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-PARAMETER_FIELDS = [
-    "title",
-    "document_number",
-    "issued_on",
-    "source",
-    "min_improvement_pct",
-    "min_remaining_life_years",
-    "eligible_safety_grades",
-    "climate_city",
-    "provincial_subsidy_fen_per_m2",
-    "owner_contribution_fen_per_m2",
-    "declared_total_m2",
-    "declared_residential_m2",
-    "declared_public_m2",
-]
 
 
 class ProgrammeFileError(BusinessError):
