@@ -100,3 +100,26 @@ def test_list_filters_by_eta(client_as, programme):
     assert all(
         Decimal("0.32") <= b.assessed[0].eta <= Decimal("0.345") for b in page.context["page"]
     )
+
+
+def test_a_detailed_envelope_is_used_instead_of_the_block(programme):
+    import json
+    from pathlib import Path
+
+    import jigai.engine
+
+    example = Path(jigai.engine.__file__).parent / "examples" / "public_office_detailed.json"
+    detailed = json.loads(example.read_text(encoding="utf-8"))["before"]
+    b = Building.objects.filter(division__code="yuxian").exclude(use="residential").first()
+    b.envelope = detailed
+    b.save()
+    assess_buildings(programme, Building.objects.filter(pk=b.pk), actor_name="test")
+    a = b.assessments.get(is_current=True)
+    assert a.inputs["detailed"] == detailed and "block" not in a.inputs
+    assert a.error == "" and a.eta is not None
+    data = default_data()
+    expected = assess(
+        jigai.engine.parse_building(detailed, "envelope", data),
+        climate_for_city(programme.climate_city),
+    )
+    assert abs(float(a.q_h_before) - expected.to_dict()["terms"]["q_H"]) < 5e-4

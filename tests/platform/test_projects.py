@@ -11,7 +11,7 @@ from jigai.buildings.models import Building, Screening
 from jigai.core.errors import BusinessError, StaleVersion
 from jigai.dashboard.services import progress_table
 from jigai.projects import funding, services, workflow
-from jigai.projects.models import Ledger, LedgerEntry, Project, Stage
+from jigai.projects.models import ORDER, Ledger, LedgerEntry, Project, Stage
 
 D0 = dt.date(2023, 6, 1)
 
@@ -258,7 +258,7 @@ def test_suspend_and_resume(project, user):
     assert project.stage == Stage.DECLARED
 
 
-def test_progress_counts_accepted_area_as_completed(project, user, programme):
+def test_progress_counts_accepted_area_as_completed(project, user, programme, client_as):
     area = int(round(sum(i.floor_area_m2 for i in project.items.all())))
     table = progress_table(programme, user("zjj_admin"))
     yu = next(r for r in table.rows if r.division.code == "yuxian")
@@ -273,6 +273,9 @@ def test_progress_counts_accepted_area_as_completed(project, user, programme):
     assert (yu.cells[1].in_progress_m2, yu.cells[1].completed_m2) == (0, area)
     assert table.grand_total.completed_m2 == area
     assert table.ranking()[0].division.code == "yuxian"
+    by_stage = dict(client_as("zjj_admin").get("/dashboard/").context["by_stage"])
+    yu = next(cells for d, cells in by_stage.items() if d.code == "yuxian")
+    assert yu[ORDER.index(Stage.ACCEPTED)] == area and sum(yu) == area
 
 
 def test_county_page_lists_projects_with_blockers_and_late_nodes(

@@ -29,6 +29,7 @@ from jigai.engine import (
     climate_for_city,
     default_data,
     expand_block,
+    parse_building,
 )
 from jigai.engine.errors import EngineInputError
 from jigai.engine.fire import FireContext
@@ -72,11 +73,15 @@ def prepare(b: Building, programme, *, climate, catalogue, data) -> tuple[dict, 
         programme.owner_contribution_fen_per_m2,
     ]
     try:
-        block, assumed = block_from_row(row)
-        building = expand_block(block, "building", data)
+        if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
+            building = parse_building(b.envelope, "envelope", data)
+            inputs = {"row": row, "detailed": b.envelope, "assumed": []}
+        else:
+            block, assumed = block_from_row(row)
+            building = expand_block(block, "building", data)
+            inputs = {"row": row, "block": block, "assumed": assumed}
     except EngineInputError as exc:
-        return {"row": row}, _digest([row, *context]), None, str(exc)
-    inputs = {"row": row, "block": block, "assumed": assumed}
+        return {"row": row}, _digest([row, b.envelope, *context]), None, str(exc)
     return inputs, _digest([inputs, *context]), building, ""
 
 

@@ -5,7 +5,8 @@ from jigai.core.views import capability_required
 from jigai.dashboard.services import progress_table
 from jigai.programmes.models import Programme
 from jigai.programmes.services import consistency, current_programme
-from jigai.projects.progress import late_nodes
+from jigai.projects.models import ORDER, Stage
+from jigai.projects.progress import area_by_project_stage, late_nodes
 
 
 @capability_required(Cap.VIEW_PROGRAMME)
@@ -23,5 +24,7 @@ def home(request):
             checks=consistency(programme),
             ranking=table.ranking(),
             late=late_nodes(programme, divisions=request.user.visible_divisions()),
+            stages=[Stage(s).label for s in ORDER],
+            by_stage=area_by_project_stage(programme, [r.division for r in table.rows]),
         )
     return render(request, "dashboard/home.html", context)

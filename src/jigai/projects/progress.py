@@ -48,3 +48,16 @@ def late_nodes(programme, *, divisions=None, today=None):
         if not reached:
             late.append(node)
     return late
+
+
+def area_by_project_stage(programme, divisions) -> list[tuple[object, list[int]]]:
+    """Floor area [m²] in projects per county × stage (ORDER), for the dashboard."""
+    rows = (
+        ProjectBuilding.objects.filter(project__programme=programme)
+        .values("project__division", "project__stage")
+        .annotate(area=Sum("floor_area_m2"))
+    )
+    cells = {
+        (r["project__division"], r["project__stage"]): int(round(r["area"] or 0)) for r in rows
+    }
+    return [(d, [cells.get((d.pk, s), 0) for s in ORDER]) for d in divisions]
