@@ -135,5 +135,7 @@ def test_residential_project_declaration_to_closed(browser, server):
     admin.screenshot(path=str(ARTIFACTS / "project-closed.png"), full_page=True)
     # the accepted area now counts as completed on the dashboard
     admin.goto(server + "/dashboard/")
-    completed = admin.locator("tr[data-county=gaoxin] td").nth(-2).inner_text()
+    completed = (
+        admin.locator("[data-testid=task-table] tr[data-county=gaoxin] td").nth(-2).inner_text()
+    )
     assert float(completed) > 0
