@@ -18,6 +18,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--buildings", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument(
+        "--assess", action="store_true", help="also assess every building (η column)"
+    )
     args = parser.parse_args()
     setup_django()
     from django.db import connection
@@ -25,6 +28,7 @@ def main() -> None:
 
     from jigai.accounts.models import Division, User
     from jigai.buildings import importer
+    from jigai.buildings.assessment import assess_buildings
     from jigai.buildings.eligibility import screen
     from jigai.buildings.models import Building
     from jigai.core.demo import ensure_programme_2023, register_demo_streets
@@ -37,6 +41,12 @@ def main() -> None:
     assert not errors, errors[:3]
     importer.write(plan, actor=None, actor_name="benchmark")
     screen(ensure_programme_2023(), Building.objects.all(), actor=None, actor_name="benchmark")
+    if args.assess:
+        t1 = time.perf_counter()
+        assess_buildings(
+            ensure_programme_2023(), Building.objects.all(), actor=None, actor_name="benchmark"
+        )
+        print(f"assessed {Building.objects.count()} buildings in {time.perf_counter() - t1:.1f} s")
     print(
         f"database: {connection.vendor}; loaded and screened {Building.objects.count()} buildings "
         f"in {time.perf_counter() - t0:.1f} s"
@@ -51,6 +61,7 @@ def main() -> None:
         ),
         ("zjj_admin", {"community": "幸福"}),
         ("zjj_admin", {"status": "eligible", "page": "200"}),
+        ("zjj_admin", {"eta_min": "35"}),
         ("yx_officer", {}),
         ("yx_officer", {"status": "incomplete"}),
     ]

@@ -211,7 +211,7 @@ def test_wrong_county_and_bad_payments_change_nothing(project, user):
             _pay(project, Ledger.PROVINCIAL, amount, "czj_finance", user, f"SB-{amount}")
     with pytest.raises(PermissionDenied):
         _pay(project, Ledger.PROVINCIAL, 100, "yx_officer", user, "SB-1")
-    with pytest.raises(BusinessError, match="names one of the project's buildings"):
+    with pytest.raises(BusinessError, match="Choose which of the project's buildings"):
         _pay(project, Ledger.OWNERS, 100, "yx_officer", user, "YZ-1")
     with pytest.raises(BusinessError, match="once works have started"):
         _pay(project, Ledger.CONTRACTOR, 100, "yx_officer", user, "HT-1")

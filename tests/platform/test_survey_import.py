@@ -275,10 +275,12 @@ def test_upload_page_imports_and_reports(client_as, settings):
     assert page.status_code == 200 and "六" in page.content.decode()
     report = client.get(f"/buildings/import/{job.pk}/errors/")
     ws = load_workbook(io.BytesIO(report.content)).active
+    # the page works in Chinese: the report and the stored messages are in the uploader's language
     assert list(ws.iter_rows(values_only=True)) == [
-        ("Row", "Column", "Problem"),
-        (3, "地上层数", "“六” is not a number"),
+        ("行号", "列", "问题"),
+        (3, "地上层数", job.errors[0]["message"]),
     ]
+    assert "六" in job.errors[0]["message"]
 
 
 def test_export_imports_again_unchanged_and_neutralises_formulas(client_as, user):

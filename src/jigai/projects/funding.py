@@ -206,7 +206,9 @@ def record_payment(
             )
         if ledger == Ledger.OWNERS:
             if building is None or not locked.items.filter(building=building).exists():
-                problems.append(_("An owners' payment names one of the project's buildings."))
+                problems.append(
+                    _("Choose which of the project's buildings an owners' payment is for.")
+                )
         elif building is not None:
             problems.append(_("Only owners' payments are recorded per building."))
         if ledger == Ledger.CONTRACTOR and not problems:
@@ -215,7 +217,7 @@ def record_payment(
             available = reconcile(locked).available
             if amount_fen > available:
                 problems.append(
-                    _("Only %(a)s yuan received and not yet paid out; cannot pay %(p)s.")
+                    _("Only %(a)s yuan received and not yet paid out; cannot pay %(p)s yuan.")
                     % {"a": format_yuan(available), "p": format_yuan(amount_fen)}
                 )
         if problems:
@@ -269,7 +271,9 @@ def reverse_entry(
         _check_scope(locked, actor)
         original = LedgerEntry.objects.get(pk=entry.pk)
         if original.reverses_id is not None:
-            raise BusinessError(_("A reversal is not reversed; record a new payment instead."))
+            raise BusinessError(
+                _("A reversal cannot itself be reversed; record a new payment instead.")
+            )
         if LedgerEntry.objects.filter(reverses=original).exists():
             raise BusinessError(_("This entry has already been reversed."))
         if not reason:

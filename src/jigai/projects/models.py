@@ -24,7 +24,7 @@ class Stage(models.TextChoices):
     COMPLETED = "completed", _("Works completed (竣工)")
     ACCEPTED = "accepted", _("Accepted (竣工验收)")
     AUDITED = "audited", _("Audited (审计)")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", _("Closed (结项)")
     SUSPENDED = "suspended", _("Suspended")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -97,7 +97,7 @@ class Project(models.Model):
     )
     contract_sum_fen = models.BigIntegerField(_("contract sum [fen]"), null=True, blank=True)
     audit_findings = models.TextField(_("audit findings"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = ProjectQuerySet.as_manager()
@@ -133,7 +133,7 @@ class ProjectBuilding(models.Model):
     design_eta = models.DecimalField(
         _("designed improvement η"), max_digits=6, decimal_places=4, null=True, blank=True
     )
-    design_cost_fen = models.BigIntegerField(_("design cost [fen]"), default=0)
+    design_cost_fen = models.BigIntegerField(_("cost of the designed package [fen]"), default=0)
     design_source = models.CharField(_("design from"), max_length=20, blank=True)
     as_built_eta = models.DecimalField(
         _("as-built improvement η"), max_digits=6, decimal_places=4, null=True, blank=True
@@ -179,8 +179,8 @@ class Transition(models.Model):
     project = models.ForeignKey(
         Project, models.CASCADE, related_name="transitions", verbose_name=_("project")
     )
-    from_stage = models.CharField(_("from"), max_length=12, choices=Stage.choices)
-    to_stage = models.CharField(_("to"), max_length=12, choices=Stage.choices)
+    from_stage = models.CharField(_("from stage"), max_length=12, choices=Stage.choices)
+    to_stage = models.CharField(_("to stage"), max_length=12, choices=Stage.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
     )

@@ -90,7 +90,7 @@ def add_buildings(
             problems.append(_("%(b)s is in another county.") % {"b": b})
         elif category_for(b, locked.programme) != locked.category:
             problems.append(
-                _("%(b)s does not count in “%(c)s”.") % {"b": b, "c": locked.category.name}
+                _("%(b)s is not in the category “%(c)s”.") % {"b": b, "c": locked.category.name}
             )
     if problems:
         raise BusinessError(problems[0], details=problems[1:])

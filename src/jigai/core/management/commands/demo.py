@@ -17,6 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, buildings, **options):
         password, logins = load_demo(buildings=buildings)
+        from jigai.buildings.models import Building
+
+        self.stdout.write(
+            f"Synthetic survey (模拟数据): {Building.objects.count()} buildings, screened and assessed"
+        )
         self.stdout.write(f"Demo accounts (password for all: {password})")
         for login in logins:
             roles = "、".join(str(Role(r).label) for r in login.roles)
