@@ -148,7 +148,7 @@ def assess_one(
             "label": package.label,
             "engine_measures": package.engine_measures(catalogue),
             "fire_rules": optimum.fire_rules,
-            "pareto": [p.to_dict() for p in optimum.pareto],
+            "pareto": [[p.cost_fen, round(p.eta, 4), p.label] for p in optimum.pareto],
         },
         funding=split.to_dict(),
         q_h_before=Decimal(f"{optimum.q_H_before:.3f}"),

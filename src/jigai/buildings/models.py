@@ -324,7 +324,7 @@ class Assessment(models.Model):
         _("q_H before [W/m²]"), max_digits=8, decimal_places=3, null=True
     )
     eta = models.DecimalField(
-        _("improvement η of the package"), max_digits=6, decimal_places=4, null=True, db_index=True
+        _("improvement η of the package"), max_digits=6, decimal_places=4, null=True
     )
     reaches = models.BooleanField(_("reaches the threshold"), default=False)
     cost_fen = models.BigIntegerField(_("package cost [fen]"), null=True)
@@ -332,7 +332,8 @@ class Assessment(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["programme", "is_current", "division"], name="assessment_current")
+            models.Index(fields=["programme", "is_current", "division"], name="assessment_current"),
+            models.Index(fields=["programme", "is_current", "eta"], name="assessment_eta"),
         ]
         constraints = [
             models.UniqueConstraint(

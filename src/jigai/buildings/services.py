@@ -68,18 +68,13 @@ def building_list(user, programme: Programme | None, filters: Filters):
     if filters.year_to is not None:
         qs = qs.filter(year_built__lte=filters.year_to)
     if programme is not None:
-        if filters.eta_min is not None:
-            qs = qs.filter(
-                assessments__programme=programme,
-                assessments__is_current=True,
-                assessments__eta__gte=filters.eta_min,
-            )
-        if filters.eta_max is not None:
-            qs = qs.filter(
-                assessments__programme=programme,
-                assessments__is_current=True,
-                assessments__eta__lte=filters.eta_max,
-            )
+        if filters.eta_min is not None or filters.eta_max is not None:
+            current = Assessment.objects.filter(programme=programme, is_current=True)
+            if filters.eta_min is not None:
+                current = current.filter(eta__gte=filters.eta_min)
+            if filters.eta_max is not None:
+                current = current.filter(eta__lte=filters.eta_max)
+            qs = qs.filter(pk__in=current.values("building_id"))
         if filters.status == "unscreened":
             qs = qs.exclude(screenings__programme=programme)
         elif filters.status:
