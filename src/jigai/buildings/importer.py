@@ -248,7 +248,15 @@ def write(
     who = {"actor": actor, "actor_name": actor_name or None}
     total = len(plan.rows)
     with transaction.atomic():
-        communities = _upsert_communities(plan)
+        communities, new_communities, changed_communities = _upsert_communities(plan)
+        if new_communities or changed_communities:
+            audit.record(
+                **who,
+                action="survey.communities",
+                summary=_("Survey import added %(n)d and updated %(m)d communities")
+                % {"n": len(new_communities), "m": len(changed_communities)},
+                after={"created": new_communities, "updated": changed_communities},
+            )
         existing = {
             (b.community_id, b.building_no): b
             for b in Building.objects.filter(community__in=communities.values())
@@ -320,7 +328,11 @@ def _single_division(buildings) -> str:
     return codes.pop() if len(codes) == 1 else ""
 
 
-def _upsert_communities(plan: Plan) -> dict[tuple[int, str], Community]:
+def _upsert_communities(
+    plan: Plan,
+) -> tuple[dict[tuple[int, str], Community], list[str], list[str]]:
+    """Create the file's new communities and update changed ones; return them all with
+    the names created and changed (for the audit trail)."""
     wanted = {}
     for row in plan.rows:
         wanted[(row["division"].pk, row["community"])] = row
@@ -330,10 +342,11 @@ def _upsert_communities(plan: Plan) -> dict[tuple[int, str], Community]:
             division__in={k[0] for k in wanted}, name__in={k[1] for k in wanted}
         )
     }
-    changed = []
+    changed, created = [], []
     for key, row in wanted.items():
         community = found.get(key)
         if community is None:
+            created.append(f"{row['division'].name}/{row['community']}")
             found[key] = Community.objects.create(
                 division=row["division"],
                 street=row["street_org"],
@@ -348,7 +361,7 @@ def _upsert_communities(plan: Plan) -> dict[tuple[int, str], Community]:
             changed.append(community)
     if changed:
         Community.objects.bulk_update(changed, ["street", "old_community_renovation"])
-    return found
+    return found, created, [f"{c.division.name}/{c.name}" for c in changed]
 
 
 def _screen_imported(plan: Plan, actor) -> None:
