@@ -23,7 +23,7 @@ from jigai.projects.forms import (
     ReverseForm,
     TenderForm,
 )
-from jigai.projects.models import Ledger, LedgerEntry, Project, ProjectBuilding, Stage
+from jigai.projects.models import ORDER, Ledger, LedgerEntry, Project, ProjectBuilding, Stage
 from jigai.projects.progress import late_nodes
 
 
@@ -114,12 +114,7 @@ def project_detail(request, pk):
             "history": history,
             "candidates": candidates,
             "late": {n.stage for n in late_nodes(project.programme) if n.project_id == project.pk},
-            "nodes": [
-                (s, nodes.get(s))
-                for s in Stage.values
-                if s in nodes
-                or s in (Stage.DECLARED, Stage.APPROVED, Stage.STARTED, Stage.ACCEPTED)
-            ],
+            "nodes": [(Stage(s).label, nodes.get(s), s) for s in ORDER[1:]],
             "tender_form": TenderForm(),
             "plan_form": PlanForm(initial={s: n.planned_on for s, n in nodes.items()}),
             "pay_form": PaymentForm(project=project, ledgers=_payable_ledgers(request.user))
