@@ -14,7 +14,7 @@ from jigai.buildings.forms import ExceptionForm, UploadForm
 from jigai.buildings.models import Building, ImportJob, Screening
 from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
-from jigai.engine.heat_index import TERMS
+from jigai.engine.heat_index import TERM_ZH, TERMS
 from jigai.programmes.services import current_programme
 from jigai.stock.schema import USE_ZH
 
@@ -107,7 +107,9 @@ def building_detail(request, pk):
     terms = []
     if current and current.before:
         before, after = current.before["terms"], current.after["terms"]
-        terms = [(name, before[name], after[name]) for name in TERMS]  # jsonb keeps no key order
+        terms = [
+            (f"{name} {TERM_ZH[name]}", before[name], after[name]) for name in TERMS
+        ]  # jsonb keeps no key order
     return render(
         request,
         "buildings/detail.html",

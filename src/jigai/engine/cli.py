@@ -24,21 +24,9 @@ from .climate import (
 )
 from .epw import SkyModel, climate_from_epw
 from .errors import EngineInputError
-from .heat_index import TERMS, RetrofitAssessment, assess_retrofit
+from .heat_index import TERM_ZH, TERMS, RetrofitAssessment, assess_retrofit
 from .params import default_data
 from .retrofit import parse_retrofit
-
-_TERM_ZH = {
-    "q_Hq": "外墙",
-    "q_Hw": "屋面",
-    "q_Hd": "地面/地下室顶板",
-    "q_Hmc": "外窗/外门",
-    "q_Hy": "封闭阳台",
-    "q_HT": "围护结构传热",
-    "q_INF": "空气渗透",
-    "q_IH": "内部得热",
-    "q_H": "耗热量指标",
-}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,7 +90,7 @@ def format_retrofit(r: RetrofitAssessment) -> str:
     out.append(f"{'term':<7}{'':<16}{'before':>10}{'after':>10}{'change':>10}   [W/m²]")
     for t in TERMS:
         a, b = r.before.terms[t], r.after.terms[t]
-        out.append(f"{t:<7}{_TERM_ZH[t]:<16}{a:>10.3f}{b:>10.3f}{b - a:>10.3f}")
+        out.append(f"{t:<7}{TERM_ZH[t]:<16}{a:>10.3f}{b:>10.3f}{b - a:>10.3f}")
     for key, unit in (
         ("Q_kWh_m2", "kWh/m²"),
         ("Q_GJ_m2", "GJ/m²"),

@@ -35,6 +35,19 @@ from .retrofit import Retrofit
 
 TERMS = ("q_Hq", "q_Hw", "q_Hd", "q_Hmc", "q_Hy", "q_HT", "q_INF", "q_IH", "q_H")
 
+# The terms' Chinese names (JGJ 26 §4.3), for reports and pages.
+TERM_ZH = {
+    "q_Hq": "外墙",
+    "q_Hw": "屋面",
+    "q_Hd": "地面/地下室顶板",
+    "q_Hmc": "外窗/外门",
+    "q_Hy": "封闭阳台",
+    "q_HT": "围护结构传热",
+    "q_INF": "空气渗透",
+    "q_IH": "内部得热",
+    "q_H": "耗热量指标",
+}
+
 
 # ---------------------------------------------------------------------------------------
 # the standard's equations, one function each
@@ -318,6 +331,7 @@ def assess_retrofit(
 
 __all__ = [
     "TERMS",
+    "TERM_ZH",
     "Assessment",
     "BuildingType",
     "RetrofitAssessment",
