@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, Prefetch, Sum
 
-from jigai.buildings.models import Assessment, Building, Screening
+from jigai.buildings.models import Assessment, Building, Community, Screening
 from jigai.programmes.models import Programme
 
 
@@ -60,7 +60,8 @@ def building_list(user, programme: Programme | None, filters: Filters):
     if filters.street.isdigit():
         qs = qs.filter(community__street_id=int(filters.street))
     if filters.community:
-        qs = qs.filter(community__name__contains=filters.community)
+        # match the (few) communities first, then their buildings by index
+        qs = qs.filter(community__in=Community.objects.filter(name__contains=filters.community))
     if filters.use:
         qs = qs.filter(use=filters.use)
     if filters.year_from is not None:
