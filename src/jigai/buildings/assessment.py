@@ -33,7 +33,7 @@ from jigai.engine import (
 )
 from jigai.engine.errors import EngineInputError
 from jigai.engine.fire import FireContext
-from jigai.engine.funding import FundingRates, split_funding
+from jigai.engine.funding import split_funding
 from jigai.engine.measures import default_catalogue
 from jigai.engine.optimiser import optimise_building
 from jigai.stock.engine_input import block_from_row
@@ -132,12 +132,7 @@ def assess_one(
         package.cost_fen,
         floor_area_m2=b.floor_area_m2,
         residential=b.is_residential,
-        rates=FundingRates(
-            provincial_fen_per_m2=programme.provincial_subsidy_fen_per_m2,
-            owners_fen_per_m2=programme.owner_contribution_fen_per_m2,
-            programme_year=programme.year,
-            source=programme.document_number,
-        ),
+        rates=programme.funding_rates,
     )
     return Assessment(
         **base,

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jigai.accounts.models import Division
+from jigai.engine.funding import FundingRates
 
 M2_PER_10K = 10_000
 
@@ -111,6 +112,16 @@ class Programme(models.Model):
     @property
     def safety_grades(self) -> frozenset[str]:
         return frozenset(self.eligible_safety_grades.split(","))
+
+    @property
+    def funding_rates(self) -> FundingRates:
+        """The year's fixed shares of residential retrofits, as the engine's split takes them."""
+        return FundingRates(
+            provincial_fen_per_m2=self.provincial_subsidy_fen_per_m2,
+            owners_fen_per_m2=self.owner_contribution_fen_per_m2,
+            programme_year=self.year,
+            source=self.document_number,
+        )
 
     @property
     def min_improvement(self) -> Decimal:

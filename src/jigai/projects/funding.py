@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, require
-from jigai.engine.funding import FundingRates, split_funding
+from jigai.engine.funding import split_funding
 from jigai.money import format_yuan
+from jigai.projects.access import bump, lock
 from jigai.projects.models import Ledger, LedgerEntry, Project, Stage
 
 RECORDER = {
@@ -71,12 +72,7 @@ def funding_plan(project: Project) -> FundingPlan:
         total,
         floor_area_m2=area,
         residential=project.is_residential,
-        rates=FundingRates(
-            provincial_fen_per_m2=programme.provincial_subsidy_fen_per_m2,
-            owners_fen_per_m2=programme.owner_contribution_fen_per_m2,
-            programme_year=programme.year,
-            source=programme.document_number,
-        ),
+        rates=programme.funding_rates,
     )
     return FundingPlan(
         area, total, split.provincial_fen, split.owners_fen, split.county_fen, split.capped
@@ -182,12 +178,7 @@ def record_payment(
         raise BusinessError(_("Unknown ledger."))
     require(actor, RECORDER[ledger])
     with transaction.atomic():
-        locked = (
-            Project.objects.select_for_update()
-            .select_related("division", "programme")
-            .get(pk=project.pk)
-        )
-        _check_scope(locked, actor)
+        locked = lock(project, actor)
         problems = []
         if not isinstance(amount_fen, int) or amount_fen <= 0:
             problems.append(_("The amount must be more than zero (a correction is a reversal)."))
@@ -233,8 +224,7 @@ def record_payment(
             reference=reference.strip(),
             recorded_by=actor,
         )
-        locked.version += 1
-        locked.save(update_fields=["version"])
+        bump(locked)
         audit.record(
             actor=actor,
             action=f"money.{ledger}",
@@ -267,8 +257,7 @@ def reverse_entry(
     require(actor, RECORDER[entry.ledger])
     reason = (reason or "").strip()
     with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=entry.project_id)
-        _check_scope(locked, actor)
+        locked = lock(entry.project, actor)
         original = LedgerEntry.objects.get(pk=entry.pk)
         if original.reverses_id is not None:
             raise BusinessError(
@@ -296,8 +285,7 @@ def reverse_entry(
             reverses=original,
             recorded_by=actor,
         )
-        locked.version += 1
-        locked.save(update_fields=["version"])
+        bump(locked)
         audit.record(
             actor=actor,
             action="money.reverse",
@@ -315,8 +303,3 @@ def reverse_entry(
             after={"entry": reversal.pk, "amount_fen": reversal.amount_fen, "reason": reason},
         )
     return reversal
-
-
-def _check_scope(project: Project, actor) -> None:
-    if actor.county is not None and actor.county.pk != project.division_id:
-        raise BusinessError(_("This project belongs to another county."))

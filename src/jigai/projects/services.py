@@ -13,32 +13,13 @@ from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.buildings.eligibility import category_for
 from jigai.buildings.models import Building
-from jigai.core.errors import BusinessError, StaleVersion, require
+from jigai.core.errors import BusinessError, require
 from jigai.money import format_yuan
 from jigai.programmes.models import Category, Programme
+from jigai.projects.access import bump, lock
 from jigai.projects.models import Project, ProjectBuilding, Stage, TimeNode
 
 EDITABLE = {Stage.SURVEY, Stage.RETURNED}
-
-
-def _lock(project: Project, actor, expected_version: int | None) -> Project:
-    locked = (
-        Project.objects.select_for_update()
-        .select_related("programme", "division", "category")
-        .get(pk=project.pk)
-    )
-    if actor.county is not None and actor.county.pk != locked.division_id:
-        raise BusinessError(_("This project belongs to another county."))
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleVersion(
-            _("The project was changed by someone else since you opened it. Reload and try again.")
-        )
-    return locked
-
-
-def _bump(project: Project) -> None:
-    project.version += 1
-    project.save(update_fields=["version"])
 
 
 @transaction.atomic
@@ -79,7 +60,7 @@ def add_buildings(
 ) -> int:
     """Put surveyed buildings of the project's county and category into it."""
     require(actor, Cap.MANAGE_PROJECTS)
-    locked = _lock(project, actor, expected_version)
+    locked = lock(project, actor, expected_version)
     if locked.stage not in EDITABLE:
         raise BusinessError(
             _("Buildings can be changed only before declaration or after a return.")
@@ -110,7 +91,7 @@ def add_buildings(
         raise BusinessError(
             _("A building is already in a project of this programme year.")
         ) from None
-    _bump(locked)
+    bump(locked)
     audit.record(
         actor=actor,
         action="project.buildings",
@@ -129,7 +110,7 @@ def set_design(
 ) -> ProjectBuilding:
     """Record a building's design package: from the optimiser or entered by the designer."""
     require(actor, Cap.MANAGE_PROJECTS)
-    locked = _lock(item.project, actor, None)
+    locked = lock(item.project, actor, None)
     if locked.stage not in EDITABLE:
         raise BusinessError(
             _("The design can be changed only before declaration or after a return.")
@@ -149,7 +130,7 @@ def set_design(
         source,
     )
     item.save()
-    _bump(locked)
+    bump(locked)
     audit.record(
         actor=actor,
         action="project.design",
@@ -180,7 +161,7 @@ def record_tender(
     expected_version: int | None = None,
 ) -> Project:
     require(actor, Cap.MANAGE_PROJECTS)
-    locked = _lock(project, actor, expected_version)
+    locked = lock(project, actor, expected_version)
     if locked.stage != Stage.APPROVED:
         raise BusinessError(_("The tender is recorded after approval and before works."))
     if contract_sum_fen <= 0:
@@ -195,8 +176,8 @@ def record_tender(
         contractor,
         supervisor,
     )
-    locked.version += 1
     locked.save()
+    bump(locked)
     audit.record(
         actor=actor,
         action="project.tender",
@@ -219,7 +200,7 @@ def record_tender(
 def plan_dates(project: Project, plan: dict[str, dt.date | None], *, actor) -> Project:
     """Set the planned date of each stage (时间节点); they must not go backwards."""
     require(actor, Cap.MANAGE_PROJECTS)
-    locked = _lock(project, actor, None)
+    locked = lock(project, actor, None)
     from jigai.projects.models import ORDER
 
     dates = [(s, plan.get(s)) for s in ORDER if plan.get(s)]
@@ -233,7 +214,7 @@ def plan_dates(project: Project, plan: dict[str, dt.date | None], *, actor) -> P
         TimeNode.objects.update_or_create(
             project=locked, stage=stage, defaults={"planned_on": date}
         )
-    _bump(locked)
+    bump(locked)
     audit.record(
         actor=actor,
         action="project.plan",
@@ -250,13 +231,13 @@ def plan_dates(project: Project, plan: dict[str, dt.date | None], *, actor) -> P
 def record_as_built(item: ProjectBuilding, *, eta: Decimal, record: dict, actor) -> ProjectBuilding:
     """The inspector records the as-built re-assessment of a building (engine result)."""
     require(actor, Cap.INSPECT_PROJECTS)
-    locked = _lock(item.project, actor, None)
+    locked = lock(item.project, actor, None)
     if locked.stage != Stage.COMPLETED:
         raise BusinessError(_("The as-built re-assessment is recorded once works are completed."))
     item = ProjectBuilding.objects.select_for_update().get(pk=item.pk)
     item.as_built_eta, item.as_built_record = eta, record
     item.save(update_fields=["as_built_eta", "as_built_record"])
-    _bump(locked)
+    bump(locked)
     audit.record(
         actor=actor,
         action="project.as_built",

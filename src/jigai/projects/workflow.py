@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy
 from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.buildings.models import Screening
-from jigai.core.errors import BusinessError, StaleVersion, require
+from jigai.core.errors import BusinessError, require
 from jigai.money import format_yuan
+from jigai.projects.access import in_scope, lock
 from jigai.projects.funding import reconcile
 from jigai.projects.models import Ledger, Project, Stage, TimeNode, Transition
 
@@ -251,7 +252,7 @@ def available_actions(project: Project, user) -> list[Action]:
     return [
         a
         for a in ACTIONS.values()
-        if project.stage in a.sources and user.can(a.capability) and _in_scope(project, user)
+        if project.stage in a.sources and user.can(a.capability) and in_scope(project, user)
     ]
 
 
@@ -266,10 +267,6 @@ def blockers(project: Project) -> list[str]:
         ):
             return [p for check in action.checks for p in check(project)]
     return []
-
-
-def _in_scope(project: Project, user) -> bool:
-    return user.county is None or user.county.pk == project.division_id
 
 
 def last_date(project: Project) -> dt.date | None:
@@ -292,19 +289,7 @@ def take(
         raise BusinessError(_("Unknown action."))
     require(actor, action.capability)
     with transaction.atomic():
-        locked = (
-            Project.objects.select_for_update()
-            .select_related("programme", "division")
-            .get(pk=project.pk)
-        )
-        if not _in_scope(locked, actor):
-            raise BusinessError(_("This project belongs to another county."))
-        if expected_version is not None and locked.version != expected_version:
-            raise StaleVersion(
-                _(
-                    "The project was changed by someone else since you opened it. Reload and try again."
-                )
-            )
+        locked = lock(project, actor, expected_version)
         if locked.stage not in action.sources:
             raise BusinessError(
                 _("“%(a)s” is not possible while the project is “%(s)s”.")
