@@ -93,11 +93,11 @@ def main() -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_start = sub.add_parser("start", help="set up and start the platform with the demo")
     p_start.add_argument("--port", type=int, default=8000)
-    p_test = sub.add_parser(
-        "test", help="set up and run the test suite (extra arguments go to pytest)"
-    )
-    p_test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
+    sub.add_parser("test", help="set up and run the test suite (extra arguments go to pytest)")
+    args, rest = parser.parse_known_args()
+    if rest and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.pytest_args = rest
     return {"start": start, "test": test}[args.command](args)
 
 
