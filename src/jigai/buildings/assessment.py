@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from jigai.audit import services as audit
 from jigai.audit.services import jsonable
-from jigai.buildings.models import Assessment, Building
+from jigai.buildings.models import Assessment, Building, PackageRuleException
 from jigai.engine import (
     ENGINE_VERSION,
     apply_measures,
@@ -60,8 +60,21 @@ def _digest(payload) -> str:
     ).hexdigest()
 
 
-def prepare(b: Building, programme, *, climate, catalogue, data) -> tuple[dict, str, object, str]:
-    """(inputs, digest of everything the result depends on, engine building or None, error)."""
+def lifted_rules(buildings, programme) -> dict[int, frozenset[str]]:
+    """Per building id, the package rules its approved exceptions lift this year."""
+    out: dict[int, set[str]] = {}
+    for bid, rule in PackageRuleException.objects.filter(
+        programme=programme, building__in=buildings
+    ).values_list("building_id", "rule"):
+        out.setdefault(bid, set()).add(rule)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def prepare(
+    b: Building, programme, *, climate, catalogue, data, lifted: frozenset[str] = frozenset()
+) -> tuple[dict, str, object, str]:
+    """(inputs, digest of everything the result depends on, engine building or None, error).
+    The digest covers the programme's package rules and the rules lifted for ``b``."""
     row = jsonable(survey_row(b))
     threshold = str(programme.min_improvement)
     context = [
@@ -71,6 +84,8 @@ def prepare(b: Building, programme, *, climate, catalogue, data) -> tuple[dict, 
         threshold,
         programme.provincial_subsidy_fen_per_m2,
         programme.owner_contribution_fen_per_m2,
+        programme.package_rules,
+        sorted(lifted),
     ]
     try:
         if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
@@ -86,14 +101,26 @@ def prepare(b: Building, programme, *, climate, catalogue, data) -> tuple[dict, 
 
 
 def assess_one(
-    b: Building, programme, *, climate=None, catalogue=None, data=None, prepared=None
+    b: Building,
+    programme,
+    *,
+    climate=None,
+    catalogue=None,
+    data=None,
+    prepared=None,
+    lifted: frozenset[str] | None = None,
 ) -> Assessment:
-    """The engine's result for one building (not saved)."""
+    """The engine's result for one building (not saved): the least-cost package meeting the
+    threshold, the fire code and the programme's package rules (with the rules an approved
+    exception lifts), or — when none does — the best package that meets the rules and what
+    blocks, or no package at all when nothing meets the rules."""
     data = data or default_data()
     catalogue = catalogue or default_catalogue()
     climate = climate or climate_for_city(programme.climate_city)
+    if lifted is None:
+        lifted = lifted_rules([b], programme).get(b.pk, frozenset())
     inputs, digest, building, error = prepared or prepare(
-        b, programme, climate=climate, catalogue=catalogue, data=data
+        b, programme, climate=climate, catalogue=catalogue, data=data, lifted=lifted
     )
     base = dict(
         building=b,
@@ -112,6 +139,7 @@ def assess_one(
     fire = FireContext(
         residential=b.is_residential, height_m=float(b.height_m), crowded=b.use in CROWDED_USES
     )
+    policy = programme.package_policy
     optimum = optimise_building(
         building,
         climate,
@@ -119,10 +147,26 @@ def assess_one(
         catalogue=catalogue,
         threshold=float(programme.min_improvement),
         floor_area_m2=float(b.floor_area_m2),
+        policy=policy,
+        lifted=lifted,
         data=data,
     )
+    rules = {
+        "policy": optimum.policy,
+        "applied": [dict(r) for r in optimum.rules],
+        "blocking": [dict(r) for r in optimum.blocking],
+        "lifted": sorted(lifted),
+    }
     package = optimum.least_cost or optimum.best
     before = assess(building, climate, data=data)
+    if package is None:  # no package meets the fire code and the rules
+        return Assessment(
+            **base,
+            before=_terms(before),
+            rules=rules,
+            q_h_before=Decimal(f"{optimum.q_H_before:.3f}"),
+            reaches=False,
+        )
     after = assess(
         apply_measures(building, package.engine_measures(catalogue), "package", data),
         climate,
@@ -150,6 +194,7 @@ def assess_one(
         eta=Decimal(f"{package.eta:.4f}"),
         reaches=optimum.least_cost is not None,
         cost_fen=package.cost_fen,
+        rules=rules,
     )
 
 
@@ -171,16 +216,26 @@ def assess_buildings(
             programme=programme, is_current=True, building__in=buildings
         ).only("building_id", "inputs_digest")
     }
+    lifted = lifted_rules(buildings, programme)
     fresh, counts = [], Counter()
     for b in buildings.select_related("division", "community", "community__street").iterator(
         chunk_size=500
     ):
-        prepared = prepare(b, programme, climate=climate, catalogue=catalogue, data=data)
+        mine = lifted.get(b.pk, frozenset())
+        prepared = prepare(
+            b, programme, climate=climate, catalogue=catalogue, data=data, lifted=mine
+        )
         if not force and current.get(b.pk) == prepared[1]:
             counts["unchanged"] += 1
             continue
         result = assess_one(
-            b, programme, climate=climate, catalogue=catalogue, data=data, prepared=prepared
+            b,
+            programme,
+            climate=climate,
+            catalogue=catalogue,
+            data=data,
+            prepared=prepared,
+            lifted=mine,
         )
         counts["error" if result.error else ("reaches" if result.reaches else "falls_short")] += 1
         fresh.append(result)

@@ -252,6 +252,36 @@ class EligibilityException(models.Model):
         return f"{self.building}: {self.reason[:40]}"
 
 
+class PackageRuleException(models.Model):
+    """An approved exception lifting one package rule (e.g. ``require_roof``) for one
+    building in one programme year, with a written reason (jigai.engine.policy)."""
+
+    building = models.ForeignKey(
+        Building, models.CASCADE, related_name="rule_exceptions", verbose_name=_("building")
+    )
+    programme = models.ForeignKey(
+        Programme, models.CASCADE, related_name="+", verbose_name=_("programme year")
+    )
+    rule = models.CharField(_("rule"), max_length=40)
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "programme", "rule"], name="one_rule_exception_per_year"
+            )
+        ]
+        verbose_name = _("package-rule exception")
+        verbose_name_plural = _("package-rule exceptions")
+
+    def __str__(self) -> str:
+        return f"{self.building}: {self.rule}"
+
+
 class ImportJob(models.Model):
     """One upload of a survey workbook: validated whole, then written whole."""
 
@@ -328,6 +358,12 @@ class Assessment(models.Model):
     )
     reaches = models.BooleanField(_("reaches the threshold"), default=False)
     cost_fen = models.BigIntegerField(_("package cost [fen]"), null=True)
+    rules = models.JSONField(
+        _("package rules applied"),
+        default=dict,
+        blank=True,
+        help_text=_("Each rule's status for this building, and what blocks when nothing passes."),
+    )
     error = models.TextField(_("why it could not be assessed"), blank=True)
 
     class Meta:

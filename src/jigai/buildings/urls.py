@@ -6,6 +6,7 @@ app_name = "buildings"
 urlpatterns = [
     path("", views.building_list, name="list"),
     path("<int:pk>/", views.building_detail, name="detail"),
+    path("<int:pk>/rule-exception/", views.rule_exception, name="rule_exception"),
     path("summary/", views.summary, name="summary"),
     path("map/", views.building_map, name="map"),
     path("screen/", views.rescreen, name="rescreen"),

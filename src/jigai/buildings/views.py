@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jigai.accounts.roles import Cap
-from jigai.buildings import assessment, eligibility, excel, importer, services
+from jigai.buildings import assessment, eligibility, excel, importer, package_rules, services
 from jigai.buildings.forms import ExceptionForm, UploadForm
-from jigai.buildings.models import Building, ImportJob, Screening
+from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
 from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
 from jigai.engine.heat_index import TERM_ZH, TERMS
@@ -106,10 +106,12 @@ def building_detail(request, pk):
     )
     terms = []
     if current and current.before:
-        before, after = current.before["terms"], current.after["terms"]
+        before = current.before["terms"]
+        after = current.after["terms"] if current.after else {}
         terms = [
-            (f"{name} {TERM_ZH[name]}", before[name], after[name]) for name in TERMS
+            (f"{name} {TERM_ZH[name]}", before[name], after.get(name)) for name in TERMS
         ]  # jsonb keeps no key order
+    rules = package_rule_rows(building, programme, current)
     return render(
         request,
         "buildings/detail.html",
@@ -122,12 +124,80 @@ def building_detail(request, pk):
             "exception": exception,
             "reasons": [eligibility.describe(r) for r in screening.reasons] if screening else [],
             "form": form,
+            **rules,
+            "can_lift": request.user.can(Cap.GRANT_EXCEPTION),
             "can_except": request.user.can(Cap.GRANT_EXCEPTION)
             and screening is not None
             and exception is None
             and screening.status in (Screening.Status.EXCLUDED, Screening.Status.INCOMPLETE),
         },
     )
+
+
+def package_rule_rows(building, programme, assessment) -> dict:
+    """The building page's package-rules card: each rule's status, the exceptions, the
+    package's cost lines by measure group, and what blocks when nothing passes."""
+    if programme is None:
+        return {"rule_rows": [], "lines": [], "blocking": [], "rule_choices": []}
+    exceptions = {
+        e.rule: e
+        for e in building.rule_exceptions.filter(programme=programme).select_related("granted_by")
+    }
+    stored = (assessment.rules or {}) if assessment else {}
+    applied = {r["rule"]: r for r in stored.get("applied", [])}
+    rows = []
+    for rule in programme.package_policy.rule_names:
+        r = applied.get(rule, {})
+        rows.append(
+            {
+                "rule": rule,
+                "label": package_rules.rule_label(rule),
+                "status": package_rules.STATUS_LABELS.get(r.get("code"), "—"),
+                "elements": r.get("elements", []),
+                "exception": exceptions.get(rule),
+            }
+        )
+    lines = [
+        {**line, "label": package_rules.LINE_GROUP_LABELS.get(line.get("group"), "")}
+        for line in ((assessment.package or {}).get("lines", []) if assessment else [])
+    ]
+    return {
+        "rule_rows": rows,
+        "lines": lines,
+        "blocking": [package_rules.blocking_text(r) for r in stored.get("blocking", [])],
+        "rule_choices": [(r["rule"], r["label"]) for r in rows if r["exception"] is None],
+        "policy_source": programme.package_policy.source,
+        "facade_price_fen": programme.package_policy.facade_fen_per_m2,
+    }
+
+
+@require_POST
+@capability_required(Cap.GRANT_EXCEPTION)
+def rule_exception(request, pk):
+    """Lift (or restore) one package rule for one building, with a written reason."""
+    building = get_object_or_404(Building.objects.for_user(request.user), pk=pk)
+    programme = current_programme()
+    if programme is None:
+        raise Http404
+    reason = request.POST.get("reason", "")
+    try:
+        if request.POST.get("action") == "revoke":
+            exc = get_object_or_404(
+                PackageRuleException,
+                pk=request.POST.get("exception") or 0,
+                building=building,
+                programme=programme,
+            )
+            package_rules.revoke_rule_exception(exc, actor=request.user, reason=reason)
+            messages.success(request, _("The rule applies again; the building was re-assessed."))
+        else:
+            package_rules.grant_rule_exception(
+                building, programme, request.POST.get("rule", ""), reason, actor=request.user
+            )
+            messages.success(request, _("Rule lifted; the building was re-assessed."))
+    except BusinessError as exc:
+        return refuse(request, exc, "buildings:detail", pk)
+    return redirect("buildings:detail", pk)
 
 
 @capability_required(Cap.IMPORT_BUILDINGS)

@@ -17,7 +17,15 @@ that memory stays bounded; the numbers equal the engine's single-building ``asse
 package's measures (tests: 1e-9).
 
 Costs are integer fen: each line is unit cost [fen] × quantity, rounded half-up to the fen;
-a package's cost is the exact sum of its lines (and of the fire-barrier bands it needs).
+a package's cost is the exact sum of its lines (and of the fire-barrier bands it needs, and
+of the programme's façade-renovation line).
+
+Programme rules (``policy.py``): groups the programme does not offer are left out of the
+enumeration; a group it requires (residential buildings) must be in the package unless the
+building is exempt from that rule — it has no such element, its elements already meet the
+limit in force (``envelope.limit_status``), or an exception lifts the rule. When no package
+meets η ≥ threshold, the fire code and the rules, ``BuildingOptimum.blocking`` names what
+blocks.
 """
 
 from __future__ import annotations
@@ -29,9 +37,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import ENGINE_VERSION
-from .building import Building, ElementKind, Faces
+from .building import Building
 from .climate import Climate
 from .constructions import K_add_layer
+from .envelope import (
+    Envelope,
+    column_limits,
+    envelope_from_building,
+    envelope_from_stock,
+    limit_status,
+)
 from .fire import (
     OPENINGS_FIRE_INTEGRITY_H,
     FireContext,
@@ -40,7 +55,6 @@ from .fire import (
     needs_fire_rated_openings,
     rules_zh,
 )
-from .heat_index import assess, element_b, element_epsilon, index_parameters
 from .measures import (
     PACKAGE_GROUPS,
     Catalogue,
@@ -51,215 +65,12 @@ from .measures import (
     default_catalogue,
 )
 from .params import EngineData, default_data
-from .vector import (
-    _EPS_ORIENT,
-    _GLZ_ORIENT,
-    B_CLASSES,
-    CLASSES,
-    EPS_CLASSES,
-    GLAZED_CLASSES,
-    STAIR_MASK,
-    ClimateArrays,
-    StockArrays,
-    assess_stock,
-    climate_arrays,
-)
+from .policy import NO_RULES, PackagePolicy, rule_name
+from .vector import ClimateArrays, StockArrays
 
 G = MeasureGroup
 _COMBUSTIBLE_RANKS = (1, 2)
 _INT_MAX = np.iinfo(np.int64).max
-
-
-# ---------------------------------------------------------------------------------------
-# the linear envelope model: buildings × columns (element classes, or one building's elements)
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """Per building b and column m: net area F [m²], K [W/(m²·K)], SHGC [-], the loss
-    coefficient u = ε·b·Δt/A0 [K·m⁻²·m²/m² → (W/m²)/(W/K)] and the solar coefficient
-    s = C·I/A0 of glazing; boolean masks of the columns each group acts on; q_H before
-    [W/m²]; q_INF per unit N [W/m² per h⁻¹]; N [1/h]; and the cost quantities [m², m]."""
-
-    F: np.ndarray
-    K: np.ndarray
-    shgc: np.ndarray
-    u: np.ndarray
-    s: np.ndarray
-    masks: dict[MeasureGroup, np.ndarray]
-    q_H: np.ndarray
-    q_inf_per_N: np.ndarray
-    N: np.ndarray
-    A0: np.ndarray
-    quantities: dict[str, np.ndarray]
-    Z: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return int(self.q_H.shape[0])
-
-    def take(self, sl) -> Envelope:
-        return Envelope(
-            self.F[sl],
-            self.K[sl],
-            self.shgc[sl],
-            self.u[sl],
-            self.s[sl],
-            self.masks,
-            self.q_H[sl],
-            self.q_inf_per_N[sl],
-            self.N[sl],
-            self.A0[sl],
-            {k: v[sl] for k, v in self.quantities.items()},
-            self.Z[sl],
-        )
-
-
-def _quantities(F, masks, gross_wall_extra, roof_gross_extra, A0, V0) -> dict[str, np.ndarray]:
-    """Element quantities for costing [m², m]. Band length (every floor, §6.7.7-2) =
-    perimeter × storeys = gross wall area × A0/V0; roof-edge length (§6.7.10) = perimeter =
-    gross wall area × roof area / V0 (exact for the block format)."""
-    q = {g.value: (F * masks[g]).sum(axis=1) for g in (G.WALL, G.ROOF, G.WINDOW, G.DOOR)}
-    q[G.BASEMENT_CEILING.value] = (F * masks[G.BASEMENT_CEILING]).sum(axis=1)
-    gross_wall = q["wall"] + gross_wall_extra
-    roof_gross = q["roof"] + roof_gross_extra
-    q["floor"] = A0
-    q["band_m"] = gross_wall * A0 / V0
-    q["edge_m"] = gross_wall * roof_gross / V0
-    return q
-
-
-def envelope_from_stock(
-    stock: StockArrays,
-    climate: Climate | Sequence[Climate] | ClimateArrays,
-    *,
-    data: EngineData | None = None,
-) -> Envelope:
-    """The linear model of N buildings from the engine's class arrays (``vector.py``)."""
-    data = data or default_data()
-    n = stock.n
-    ca = climate if isinstance(climate, ClimateArrays) else climate_arrays(climate, n)
-    t_e = ca.t_e
-    DT = np.where(STAIR_MASK, (stock.t_stair - t_e)[:, None], (stock.t_n - t_e)[:, None])
-    eps = stock.eps
-    if np.isnan(eps).any():
-        derived = 1.0 - data.p("a_s") * data.p("R_e") * ca.I[:, _EPS_ORIENT] / DT[:, EPS_CLASSES]
-        eps = np.where(np.isnan(eps), derived, eps)
-    fac = np.ones_like(DT)
-    fac[:, EPS_CLASSES] = eps
-    fac[:, B_CLASSES] *= stock.b
-    u = fac * DT / stock.A0[:, None]
-    s = np.zeros_like(DT)
-    s[:, GLAZED_CLASSES] = data.p("window_C_factor") * ca.I[:, _GLZ_ORIENT] / stock.A0[:, None]
-    shgc = np.zeros_like(DT)
-    shgc[:, GLAZED_CLASSES] = stock.shgc
-
-    def m(pred):
-        return np.array([pred(c) for c in CLASSES])
-
-    masks = {
-        G.WALL: m(lambda c: c.term == "q_Hq"),
-        G.ROOF: m(lambda c: c.name == "ROOF"),
-        G.BASEMENT_CEILING: m(lambda c: c.name == "FLOOR_BASEMENT"),
-        G.WINDOW: m(lambda c: c.glazed),
-        G.DOOR: m(lambda c: c.name in ("DOOR", "SDOOR")),
-    }
-    vertical_openings = m(
-        lambda c: (c.glazed and c.orientation != "H") or c.name in ("DOOR", "SDOOR")
-    )
-    skylights = m(lambda c: c.name == "WIN_H")
-    res = assess_stock(stock, ca, data=data)
-    rho = data.p("rho_numerator") / (273.0 + t_e)
-    q_inf_per_N = (stock.t_n - t_e) * data.p("C_p") * rho * stock.V_factor * stock.V0 / stock.A0
-    F = stock.F
-    return Envelope(
-        F,
-        stock.K,
-        shgc,
-        u,
-        s,
-        masks,
-        res.q_H,
-        q_inf_per_N,
-        stock.N_ach,
-        stock.A0,
-        _quantities(
-            F,
-            masks,
-            (F * vertical_openings).sum(axis=1),
-            (F * skylights).sum(axis=1),
-            stock.A0,
-            stock.V0,
-        ),
-        np.asarray(ca.Z, dtype=float),
-    )
-
-
-def envelope_from_building(
-    b: Building, climate: Climate, *, data: EngineData | None = None
-) -> Envelope:
-    """The linear model of one building, element by element (exact for any element mix)."""
-    data = data or default_data()
-    p = index_parameters(b, data)
-    rows = []
-    for e in b.elements:
-        t_in = p.t_stair if e.faces is Faces.UNHEATED_STAIRWELL else p.t_n
-        dt = t_in - climate.t_e
-        F = b.net_area(e)
-        if e.kind in (ElementKind.WINDOW, ElementKind.DOOR):
-            u = dt / b.A0
-            s = (
-                p.window_C_factor * climate.I(e.orientation) / b.A0
-                if e.kind is ElementKind.WINDOW
-                else 0.0
-            )
-        else:
-            eps, _ = element_epsilon(e, climate, dt, p)
-            u = eps * element_b(b, e, data) * dt / b.A0
-            s = 0.0
-        rows.append((F, e.K, e.shgc, u, s))
-    arr = np.array(rows, dtype=float).T[:, None, :]  # (5, 1, M)
-    kinds = [e.kind for e in b.elements]
-    masks = {
-        G.WALL: np.array([k is ElementKind.WALL for k in kinds]),
-        G.ROOF: np.array([k is ElementKind.ROOF for k in kinds]),
-        G.BASEMENT_CEILING: np.array(
-            [e.kind is ElementKind.FLOOR and e.faces is Faces.UNHEATED_BASEMENT for e in b.elements]
-        ),
-        G.WINDOW: np.array([k is ElementKind.WINDOW for k in kinds]),
-        G.DOOR: np.array([k is ElementKind.DOOR for k in kinds]),
-    }
-    vert = np.array(
-        [
-            (e.kind is ElementKind.WINDOW and e.orientation != "H") or e.kind is ElementKind.DOOR
-            for e in b.elements
-        ]
-    )
-    sky = np.array([e.kind is ElementKind.WINDOW and e.orientation == "H" for e in b.elements])
-    F = arr[0]
-    A0 = np.array([b.A0])
-    rho = p.rho_numerator / (273.0 + climate.t_e)
-    return Envelope(
-        F,
-        arr[1],
-        arr[2],
-        arr[3],
-        arr[4],
-        masks,
-        np.array([assess(b, climate, data=data).q_H]),
-        np.array([(p.t_n - climate.t_e) * p.C_p * rho * p.V_factor * b.V0 / b.A0]),
-        np.array([p.N]),
-        A0,
-        _quantities(
-            F,
-            masks,
-            (F * vert).sum(axis=1),
-            (F * sky).sum(axis=1),
-            A0,
-            np.array([b.V0]),
-        ),
-        np.array([climate.Z]),
-    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -309,6 +120,61 @@ def _rank(m: Measure | None) -> int:
     return -1 if m is None or m.combustion_class is None else m.combustion_class.rank
 
 
+# ---------------------------------------------------------------------------------------
+# programme rules: which required group binds which building
+
+
+class Exemption:
+    """Why a required group does (not) bind a building (codes of ``rule_codes``)."""
+
+    REQUIRED = 0
+    MEETS_LIMIT = 1
+    ABSENT = 2
+    LIFTED = 3
+    NOT_RESIDENTIAL = 4
+
+    LABEL_ZH = {
+        0: "须改造",
+        1: "免：现状已满足限值",
+        2: "免：无此类构件",
+        3: "免：已批准例外",
+        4: "免：非居住建筑",
+    }
+    LABEL = {
+        0: "required",
+        1: "exempt: existing elements meet the limit in force",
+        2: "exempt: no such element",
+        3: "exempt: lifted by an approved exception",
+        4: "exempt: not a residential building",
+    }
+
+
+def rule_codes(
+    env: Envelope,
+    policy: PackagePolicy,
+    residential: np.ndarray,
+    lifted: dict[str, np.ndarray] | None = None,
+) -> dict[MeasureGroup, np.ndarray]:
+    """Per required group, an ``Exemption`` code per building (0 = the package must contain
+    the group). ``lifted`` maps a rule name (``require_wall``…) to a per-building flag."""
+    codes = {}
+    res = np.asarray(residential, dtype=bool)
+    for g in policy.required:
+        code = np.zeros(env.n, dtype=np.int8)
+        present = (env.F * env.masks[g]).sum(axis=1) > 0
+        if policy.exempt_when_meeting_limit:
+            code = np.where(present & limit_status(env, g), Exemption.MEETS_LIMIT, code)
+        code = np.where(~present, Exemption.ABSENT, code)
+        if lifted and rule_name(g) in lifted:
+            code = np.where(np.asarray(lifted[rule_name(g)], dtype=bool), Exemption.LIFTED, code)
+        codes[g] = np.where(res, code, Exemption.NOT_RESIDENTIAL).astype(np.int8)
+    return codes
+
+
+# ---------------------------------------------------------------------------------------
+# per-option effects, costs and feasibility
+
+
 @dataclass(frozen=True)
 class _Effects:
     options: tuple[tuple[Measure | None, ...], ...]  # per group: None (no measure) + rows
@@ -317,20 +183,31 @@ class _Effects:
     ok: tuple[np.ndarray, ...]  # per group (B, n_g)
     need_fr: np.ndarray  # (B, nW) wall option needs 0.5 h windows/doors (§6.7.7-1)
     edge_cost: np.ndarray  # (B, nW, nR) roof-edge band (§6.7.10) [fen]
+    facade_cost: np.ndarray  # (B,) the programme's façade line [fen]
 
     @property
     def dims(self) -> tuple[int, ...]:
         return tuple(len(o) for o in self.options)
 
 
-def _effects(env: Envelope, fire: FireArrays, cat: Catalogue) -> _Effects:
+def _effects(
+    env: Envelope,
+    fire: FireArrays,
+    cat: Catalogue,
+    policy: PackagePolicy = NO_RULES,
+    codes: dict[MeasureGroup, np.ndarray] | None = None,
+    *,
+    fire_rules: bool = True,
+) -> _Effects:
     B = env.n
     options, dqs, costs, oks = [], [], [], []
     for g in PACKAGE_GROUPS:
-        opts = (None, *cat.options(g))
+        opts = (None, *cat.options(g)) if policy.allowed(g) else (None,)
         dq = np.zeros((B, len(opts)))
         cost = np.zeros((B, len(opts)), dtype=np.int64)
         ok = np.ones((B, len(opts)), dtype=bool)
+        if codes is not None and g in codes:  # a required group: "no measure" only if exempt
+            ok[:, 0] = codes[g] != Exemption.REQUIRED
         if g is not G.AIRTIGHTNESS:
             mask = env.masks[g]
             Fm = env.F * mask
@@ -361,10 +238,13 @@ def _effects(env: Envelope, fire: FireArrays, cat: Catalogue) -> _Effects:
     iw, ir = PACKAGE_GROUPS.index(G.WALL), PACKAGE_GROUPS.index(G.ROOF)
     w_rank = np.array([_rank(m) for m in options[iw]])
     r_rank = np.array([_rank(m) for m in options[ir]])
-    wmax = max_wall_rank(fire.residential, fire.height_m, cavity=fire.cavity, crowded=fire.crowded)
-    oks[iw] &= w_rank[None, :] <= np.asarray(wmax)[:, None]  # §6.7.1, §6.7.4–6.7.6
-    rmax = max_roof_rank(fire.roof_fire_resistance_h)
-    oks[ir] &= r_rank[None, :] <= np.asarray(rmax)[:, None]  # §6.7.10
+    if fire_rules:
+        wmax = max_wall_rank(
+            fire.residential, fire.height_m, cavity=fire.cavity, crowded=fire.crowded
+        )
+        oks[iw] &= w_rank[None, :] <= np.asarray(wmax)[:, None]  # §6.7.1, §6.7.4–6.7.6
+        rmax = max_roof_rank(fire.roof_fire_resistance_h)
+        oks[ir] &= r_rank[None, :] <= np.asarray(rmax)[:, None]  # §6.7.10
     w_comb = np.isin(w_rank, _COMBUSTIBLE_RANKS)
     r_comb = np.isin(r_rank, _COMBUSTIBLE_RANKS)
     band = line_cost(cat.band(G.FIRE_BARRIER_FLOOR).cost_fen, env.quantities["band_m"])
@@ -374,7 +254,12 @@ def _effects(env: Envelope, fire: FireArrays, cat: Catalogue) -> _Effects:
     need_fr = needs_fire_rated_openings(
         fire.residential[:, None], fire.height_m[:, None], w_rank[None, :]
     )
-    return _Effects(tuple(options), tuple(dqs), tuple(costs), tuple(oks), need_fr, edge_cost)
+    if not fire_rules:
+        need_fr = np.zeros_like(need_fr, dtype=bool)
+    facade = line_cost(policy.facade_fen_per_m2, env.quantities["facade"])
+    return _Effects(
+        tuple(options), tuple(dqs), tuple(costs), tuple(oks), need_fr, edge_cost, facade
+    )
 
 
 def _grid(eff: _Effects, env: Envelope):
@@ -390,7 +275,7 @@ def _grid(eff: _Effects, env: Envelope):
         for o in eff.options
     ]
     q = eff.dq[0]
-    c = eff.cost[0]
+    c = eff.cost[0] + eff.facade_cost[:, None]
     ok = eff.ok[0]
     for k in range(1, len(dims)):
         shape = (B, *([1] * k), dims[k])
@@ -435,11 +320,23 @@ def _pick_best_eta(cost, eta, mask):
 # ---------------------------------------------------------------------------------------
 # packages and results
 
+FACADE_LINE = "facade"
+FIRE_GROUPS = (G.FIRE_BARRIER_FLOOR, G.FIRE_BARRIER_ROOF_EDGE)
+
+
+def line_group(line_id: str, catalogue: Catalogue) -> str:
+    """The measure group of a cost line: wall, roof, window, door, basement_ceiling,
+    airtightness, facade (the programme's façade line) or fire (GB 50016 barrier bands)."""
+    if line_id == FACADE_LINE:
+        return "facade"
+    g = catalogue.by_id(line_id).group
+    return "fire" if g in FIRE_GROUPS else g.value
+
 
 @dataclass(frozen=True)
 class Package:
     """One package: the chosen catalogue rows, the fire bands they need, η, q_H after
-    [W/m²], cost [fen] and its lines (catalogue id, fen)."""
+    [W/m²], cost [fen] and its lines (catalogue id or ``facade``, fen, measure group)."""
 
     index: int
     measure_ids: tuple[str, ...]
@@ -449,10 +346,15 @@ class Package:
     cost_fen: int
     lines: tuple[tuple[str, int], ...]
     needs_fire_rated_openings: bool = False
+    line_groups: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return "+".join(self.measure_ids) if self.measure_ids else "none"
+
+    def fen_of(self, group: str) -> int:
+        """The cost of the package's lines of one measure group [fen] (e.g. ``window``)."""
+        return sum(f for (_, f), g in zip(self.lines, self.line_groups, strict=True) if g == group)
 
     def engine_measures(self, catalogue: Catalogue) -> list[dict]:
         """The engine measures (``apply_measures``) giving the same q_H."""
@@ -466,7 +368,10 @@ class Package:
             "eta": self.eta,
             "q_H_after": self.q_H_after,
             "cost_fen": self.cost_fen,
-            "lines": [{"id": i, "fen": f} for i, f in self.lines],
+            "lines": [
+                {"id": i, "group": g, "fen": f}
+                for (i, f), g in zip(self.lines, self.line_groups, strict=True)
+            ],
             "needs_fire_rated_openings": self.needs_fire_rated_openings,
         }
 
@@ -499,6 +404,8 @@ def _package(eff: _Effects, env: Envelope, cat: Catalogue, b: int, index: int, q
             m = cat.band(G.FIRE_BARRIER_ROOF_EDGE)
             bands.append(m.id)
             lines.append((m.id, int(line_cost(m.cost_fen, env.quantities["edge_m"])[b])))
+    if eff.facade_cost[b]:
+        lines.append((FACADE_LINE, int(eff.facade_cost[b])))
     assert sum(f for _, f in lines) == int(cost)
     return Package(
         int(index),
@@ -509,14 +416,16 @@ def _package(eff: _Effects, env: Envelope, cat: Catalogue, b: int, index: int, q
         int(cost),
         tuple(lines),
         bool(eff.need_fr[b, choice[0]]),
+        tuple(line_group(i, cat) for i, _ in lines),
     )
 
 
 @dataclass(frozen=True)
 class BuildingOptimum:
-    """Every feasible package of one building (η, cost), its Pareto front, the least-cost
-    package reaching the threshold (None: no package reaches it — see ``best``), the best η
-    within a budget, and the provenance of the numbers."""
+    """Every package of one building that meets the fire code and the programme's rules
+    (η, cost), its Pareto front, the least-cost package reaching the threshold (None: none
+    does — ``blocking`` says why, ``best`` is the best achievable, None when no package meets
+    the rules at all), the best η within a budget, the rules applied and the provenance."""
 
     name: str
     q_H_before: float
@@ -527,7 +436,7 @@ class BuildingOptimum:
     cost_fen: np.ndarray
     pareto: tuple[Package, ...]
     least_cost: Package | None
-    best: Package
+    best: Package | None
     within_budget: Package | None
     budget_fen: int | None
     fire_rules: str
@@ -535,10 +444,17 @@ class BuildingOptimum:
     engine_version: str
     climate: dict
     catalogue: dict
+    policy: dict
+    rules: tuple[dict, ...]
+    blocking: tuple[dict, ...]
     _eff: _Effects = field(repr=False, compare=False)
     _env: Envelope = field(repr=False, compare=False)
     _cat: Catalogue = field(repr=False, compare=False)
     _grid: tuple[np.ndarray, np.ndarray] = field(repr=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        return self.least_cost is not None
 
     def package(self, index: int) -> Package:
         """Package ``index`` of the enumeration (see ``package_choice``)."""
@@ -546,7 +462,8 @@ class BuildingOptimum:
         return _package(self._eff, self._env, self._cat, 0, index, q[index], c[index])
 
     def packages(self, *, passing_only: bool = False, limit: int | None = None):
-        """Feasible packages by ascending cost (then descending η)."""
+        """Packages meeting the fire code and the rules, by ascending cost (then
+        descending η)."""
         n = 0
         for i, idx in enumerate(self.feasible_index):
             if passing_only and self.eta[i] < self.threshold - 1e-12:
@@ -563,12 +480,15 @@ class BuildingOptimum:
             "climate": self.climate,
             "catalogue": self.catalogue,
             "fire_rules": self.fire_rules,
+            "package_rules": self.policy,
+            "rules_applied": [dict(r) for r in self.rules],
+            "blocking": [dict(r) for r in self.blocking],
             "q_H_before": self.q_H_before,
             "eta_threshold": self.threshold,
             "packages_enumerated": self.n_enumerated,
             "packages_feasible": int(self.feasible_index.size),
             "least_cost": self.least_cost.to_dict() if self.least_cost else None,
-            "best_achievable": self.best.to_dict(),
+            "best_achievable": self.best.to_dict() if self.best else None,
             "budget_fen": self.budget_fen,
             "within_budget": self.within_budget.to_dict() if self.within_budget else None,
             "pareto": [p.to_dict() for p in self.pareto],
@@ -591,6 +511,104 @@ def pareto_front(cost: np.ndarray, eta: np.ndarray) -> np.ndarray:
     return order[e > prev]
 
 
+def _rules_applied(
+    env: Envelope, policy: PackagePolicy, codes: dict[MeasureGroup, np.ndarray]
+) -> tuple[dict, ...]:
+    """One building's required-group rules: status, and for a limit exemption each element's
+    K against its limit (with the limit row's key)."""
+    out = []
+    kmax, keys = (None, None)
+    for g in policy.required:
+        code = int(codes[g][0])
+        row = {
+            "rule": rule_name(g),
+            "group": g.value,
+            "status": Exemption.LABEL[code],
+            "status_zh": Exemption.LABEL_ZH[code],
+            "code": code,
+            "source": policy.source,
+        }
+        if code == Exemption.MEETS_LIMIT:
+            if kmax is None:
+                kmax, keys = column_limits(env)
+            cols = np.nonzero((env.F[0] > 0) & env.masks[g])[0]
+            row["elements"] = [
+                {"K": float(env.K[0, j]), "K_max": float(kmax[0, j]), "limit": keys[0, j]}
+                for j in cols
+            ]
+        out.append(row)
+    return tuple(out)
+
+
+def _blocking(
+    env: Envelope,
+    fire: FireArrays,
+    cat: Catalogue,
+    policy: PackagePolicy,
+    codes: dict[MeasureGroup, np.ndarray],
+    thr: float,
+    fire_text: str,
+) -> tuple[dict, ...]:
+    """Why no package of one building meets η ≥ thr, the fire code and the rules: each
+    constraint whose removal alone would let a package through, else all of them jointly."""
+
+    def reaches(fire_rules: bool, enforce: bool) -> tuple[bool, float]:
+        eff = _effects(env, fire, cat, policy, codes if enforce else None, fire_rules=fire_rules)
+        q, c, ok = _grid(eff, env)
+        eta = _eta(q, env.q_H)[0]
+        ok = ok[0]
+        best = float(eta[ok].max()) if ok.any() else float("nan")
+        return bool((ok & (eta >= thr - 1e-12)).any()), best
+
+    _, best_all = reaches(True, True)
+    out = []
+    no_fire, best_nf = reaches(False, True)
+    no_rules, best_nr = reaches(True, False)
+    required = [g for g in policy.required if int(codes[g][0]) == Exemption.REQUIRED]
+    if no_fire:
+        out.append(
+            {
+                "rule": "fire_code",
+                "text": f"GB 50016-2014 §6.7: {fire_text}",
+                "eta_without": best_nf,
+            }
+        )
+    if no_rules and required:
+        for g in required:
+            one = dict(codes)
+            one[g] = np.full(env.n, Exemption.LIFTED, dtype=np.int8)
+            eff = _effects(env, fire, cat, policy, one)
+            q, c, ok = _grid(eff, env)
+            eta = _eta(q, env.q_H)[0]
+            if (ok[0] & (eta >= thr - 1e-12)).any():
+                out.append(
+                    {
+                        "rule": rule_name(g),
+                        "text": policy.source,
+                        "eta_without": float(eta[ok[0]].max()),
+                    }
+                )
+        if not any(r["rule"].startswith("require_") for r in out):
+            out.append(
+                {
+                    "rule": "+".join(rule_name(g) for g in required),
+                    "text": policy.source,
+                    "eta_without": best_nr,
+                }
+            )
+    if not out:
+        out.append(
+            {
+                "rule": "eta_threshold",
+                "text": f"η ≥ {thr:g}",
+                "eta_without": best_all,
+            }
+        )
+    for r in out:
+        r["best_eta"] = best_all
+    return tuple(out)
+
+
 def optimise_building(
     building: Building,
     climate: Climate,
@@ -600,14 +618,18 @@ def optimise_building(
     threshold: float | None = None,
     budget_fen_per_m2: int | None = None,
     floor_area_m2: float | None = None,
+    policy: PackagePolicy = NO_RULES,
+    lifted: frozenset[str] | set[str] = frozenset(),
     data: EngineData | None = None,
 ) -> BuildingOptimum:
-    """All feasible packages of one building, the Pareto front of cost against η, the
-    least-cost package with η ≥ threshold, and the best η within a budget.
+    """All packages of one building that meet the fire code and the programme's rules, the
+    Pareto front of cost against η, the least-cost package with η ≥ threshold (or what
+    blocks), and the best η within a budget.
 
     ``fire`` defaults to the building's type and height storeys × V0/A0 without cavity;
     ``budget_fen_per_m2`` [fen per m² of floor area]; ``floor_area_m2`` the area the budget
-    refers to (default A0).
+    refers to (default A0); ``policy`` the programme's package rules (default: none);
+    ``lifted`` the rule names an approved exception lifts for this building.
     """
     data = data or default_data()
     cat = catalogue or default_catalogue()
@@ -618,7 +640,10 @@ def optimise_building(
             height_m=building.storeys * building.V0 / building.A0,
         )
     env = envelope_from_building(building, climate, data=data)
-    eff = _effects(env, FireArrays.of(fire), cat)
+    fa = FireArrays.of(fire)
+    lifted_arr = {r: np.ones(1, dtype=bool) for r in lifted}
+    codes = rule_codes(env, policy, fa.residential, lifted_arr)
+    eff = _effects(env, fa, cat, policy, codes)
     q, c, ok = _grid(eff, env)
     eta = _eta(q, env.q_H)
     feas = np.nonzero(ok[0])[0]
@@ -637,6 +662,8 @@ def optimise_building(
         return _package(eff, env, cat, 0, i, q[0, i], c[0, i])
 
     front = order[pareto_front(c[0, order], eta[0, order])]
+    fire_text = rules_zh(fire)
+    blocking = () if i_least >= 0 else _blocking(env, fa, cat, policy, codes, thr, fire_text)
     return BuildingOptimum(
         name=building.name,
         q_H_before=float(env.q_H[0]),
@@ -647,14 +674,17 @@ def optimise_building(
         cost_fen=c[0, order],
         pareto=tuple(pk(int(i)) for i in front),
         least_cost=pk(i_least) if i_least >= 0 else None,
-        best=pk(i_best),
+        best=pk(i_best) if i_best >= 0 else None,
         within_budget=pk(i_budget) if i_budget >= 0 else None,
         budget_fen=budget,
-        fire_rules=rules_zh(fire),
+        fire_rules=fire_text,
         floor_area_m2=float(area),
         engine_version=ENGINE_VERSION,
         climate=climate.to_dict(),
         catalogue=cat.provenance(),
+        policy=policy.to_dict(),
+        rules=_rules_applied(env, policy, codes),
+        blocking=blocking,
         _eff=eff,
         _env=env,
         _cat=cat,
@@ -665,9 +695,11 @@ def optimise_building(
 @dataclass(frozen=True)
 class StockOptimum:
     """Per building (arrays of length N): the chosen package (least-cost reaching the
-    threshold, else the best achievable η), whether it passes, η, q_H before/after [W/m²],
-    cost [fen], the best achievable η, seasonal heat saved [kWh/m²]; and the best η within
-    the budget (when a budget was given)."""
+    threshold, else the best achievable η, flagged; -1 where no package meets the rules),
+    whether it passes, η, q_H before/after [W/m²], cost [fen] and its window lines [fen],
+    the best achievable η, what blocks a building that does not pass (``blocking``: "" when
+    it passes, ``require_<group>`` names, or ``eta_threshold``); and the best η within the
+    budget (when a budget was given)."""
 
     package_index: np.ndarray
     passed: np.ndarray
@@ -680,9 +712,12 @@ class StockOptimum:
     budget_eta: np.ndarray | None
     options: tuple[tuple[str, ...], ...]  # per group: "" + catalogue ids
     threshold: float
+    window_fen: np.ndarray | None = None
+    blocking: np.ndarray | None = None
 
     def labels(self, index: np.ndarray | None = None) -> np.ndarray:
-        """'+'-joined catalogue ids of each building's package ('none' for no measure)."""
+        """'+'-joined catalogue ids of each building's package ('none' for no measure,
+        '' where no package meets the rules)."""
         idx = self.package_index if index is None else index
         uniq, inv = np.unique(idx, return_inverse=True)
         dims = tuple(len(o) for o in self.options)
@@ -697,6 +732,14 @@ class StockOptimum:
         return np.array(names, dtype=object)[inv]
 
 
+def _window_cost(eff: _Effects, index: np.ndarray) -> np.ndarray:
+    """The chosen packages' window-line cost per building [fen] (0 where none)."""
+    ix = PACKAGE_GROUPS.index(G.WINDOW)
+    choice = np.unravel_index(np.maximum(index, 0), eff.dims)[ix]
+    rows = np.arange(index.size)
+    return np.where(index >= 0, eff.cost[ix][rows, choice], 0).astype(np.int64)
+
+
 def optimise_stock(
     stock: StockArrays | Envelope,
     climate: Climate | Sequence[Climate] | ClimateArrays,
@@ -706,20 +749,28 @@ def optimise_stock(
     threshold: float | None = None,
     budget_fen_per_m2: int | None = None,
     floor_area_m2: np.ndarray | None = None,
+    policy: PackagePolicy = NO_RULES,
+    lifted: dict[str, np.ndarray] | None = None,
+    storeys: np.ndarray | None = None,
+    zone: str | Sequence[str] | None = None,
     data: EngineData | None = None,
     max_cells: int = 1 << 21,
 ) -> StockOptimum:
-    """The least-cost package reaching η ≥ threshold for each of N buildings (exact: every
-    package of the catalogue is evaluated), chunked over buildings so that at most
-    ``max_cells`` buildings × packages cells are held at once."""
+    """The least-cost package reaching η ≥ threshold under the fire code and the
+    programme's rules for each of N buildings (exact: every package of the catalogue is
+    evaluated), chunked over buildings so that at most ``max_cells`` buildings × packages
+    cells are held at once. ``storeys`` (and ``zone``, default the climate's) are needed
+    when the rules exempt elements that meet their limit."""
     data = data or default_data()
     cat = catalogue or default_catalogue()
     thr = data.p("eta_threshold") if threshold is None else threshold
     env_all = (
-        stock if isinstance(stock, Envelope) else envelope_from_stock(stock, climate, data=data)
+        stock
+        if isinstance(stock, Envelope)
+        else envelope_from_stock(stock, climate, data=data, storeys=storeys, zone=zone)
     )
     n = env_all.n
-    P = cat.n_packages
+    P = math.prod((len(cat.options(g)) + 1) if policy.allowed(g) else 1 for g in PACKAGE_GROUPS)
     step = max(1, max_cells // P)
     out = {
         k: np.empty(n, dtype=t)
@@ -729,17 +780,22 @@ def optimise_stock(
             ("eta", float),
             ("q_after", float),
             ("cost", np.int64),
+            ("window", np.int64),
             ("best_eta", float),
             ("b_idx", np.int64),
             ("b_eta", float),
         )
     }
+    blocking = np.full(n, "", dtype=object)
     area = env_all.A0 if floor_area_m2 is None else np.asarray(floor_area_m2, dtype=float)
     options = None
     for start in range(0, n, step):
         sl = slice(start, min(n, start + step))
         env = env_all.take(sl)
-        eff = _effects(env, fire.take(sl), cat)
+        fa = fire.take(sl)
+        part = None if lifted is None else {k: np.asarray(v)[sl] for k, v in lifted.items()}
+        codes = rule_codes(env, policy, fa.residential, part)
+        eff = _effects(env, fa, cat, policy, codes)
         options = options or tuple(("", *(m.id for m in o[1:])) for o in eff.options)
         q, c, ok = _grid(eff, env)
         eta = _eta(q, env.q_H)
@@ -748,12 +804,18 @@ def optimise_stock(
         i_best = _pick_best_eta(c, eta, ok)
         chosen = np.where(i_least >= 0, i_least, i_best)
         rows = np.arange(env.n)
+        safe = np.maximum(chosen, 0)
+        none = chosen < 0
         out["idx"][sl] = chosen
         out["passed"][sl] = i_least >= 0
-        out["eta"][sl] = eta[rows, chosen]
-        out["q_after"][sl] = q[rows, chosen]
-        out["cost"][sl] = c[rows, chosen]
-        out["best_eta"][sl] = eta[rows, i_best]
+        out["eta"][sl] = np.where(none, np.nan, eta[rows, safe])
+        out["q_after"][sl] = np.where(none, np.nan, q[rows, safe])
+        out["cost"][sl] = np.where(none, 0, c[rows, safe])
+        out["window"][sl] = _window_cost(eff, chosen)
+        out["best_eta"][sl] = np.where(i_best < 0, np.nan, eta[rows, np.maximum(i_best, 0)])
+        failing = np.nonzero(i_least < 0)[0]
+        if failing.size:
+            blocking[sl][failing] = _stock_blocking(env, fa, cat, policy, codes, thr, failing)
         if budget_fen_per_m2 is not None:
             budget = line_cost(int(budget_fen_per_m2), area[sl])
             ib = _pick_best_eta(c, eta, ok & (c <= budget[:, None]))
@@ -770,6 +832,46 @@ def optimise_stock(
         out["best_eta"],
         out["b_idx"] if has_budget else None,
         out["b_eta"] if has_budget else None,
-        options or tuple(("", *(m.id for m in cat.options(g))) for g in PACKAGE_GROUPS),
+        options
+        or tuple(
+            ("", *(m.id for m in cat.options(g))) if policy.allowed(g) else ("",)
+            for g in PACKAGE_GROUPS
+        ),
         thr,
+        out["window"],
+        blocking,
     )
+
+
+def _stock_blocking(env, fire, cat, policy, codes, thr, failing) -> np.ndarray:
+    """For the buildings ``failing`` of a chunk, as ``_blocking`` names it for one building
+    (without the fire-code diagnosis): each required-group rule whose lifting alone lets a
+    package through ('+'-joined), else all binding rules jointly when lifting them all does,
+    else ``eta_threshold``."""
+    n = failing.size
+    out = np.full(n, "eta_threshold", dtype=object)
+    binding = [g for g in policy.required if (codes[g][failing] == Exemption.REQUIRED).any()]
+    if not binding:
+        return out
+    sub = env.take(failing)
+    fa = fire.take(failing)
+    sub_codes = {g: c[failing] for g, c in codes.items()}
+
+    def passes(lift: tuple[MeasureGroup, ...]) -> np.ndarray:
+        c2 = {
+            g: (np.full(n, Exemption.LIFTED, np.int8) if g in lift else c)
+            for g, c in sub_codes.items()
+        }
+        eff = _effects(sub, fa, cat, policy, c2)
+        q, c, ok = _grid(eff, sub)
+        return (ok & (_eta(q, sub.q_H) >= thr - 1e-12)).any(axis=1)
+
+    single = {g: passes((g,)) & (sub_codes[g] == Exemption.REQUIRED) for g in binding}
+    every = passes(tuple(binding))
+    for k in range(n):
+        names = [rule_name(g) for g in binding if single[g][k]]
+        if not names and every[k]:
+            names = [rule_name(g) for g in binding if sub_codes[g][k] == Exemption.REQUIRED]
+        if names:
+            out[k] = "+".join(names)
+    return out

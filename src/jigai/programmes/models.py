@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jigai.accounts.models import Division
 from jigai.engine.funding import FundingRates
+from jigai.engine.policy import NO_RULES, PackagePolicy, parse_policy
 
 M2_PER_10K = 10_000
 
@@ -85,6 +86,15 @@ class Programme(models.Model):
         _("provincial subsidy for residential floor area [fen/m²]")
     )
     owner_contribution_fen_per_m2 = models.PositiveIntegerField(_("owners' contribution [fen/m²]"))
+    package_rules = models.JSONField(
+        _("package rules"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What a residential package must contain, what it may contain, and the façade "
+            "line of every package (jigai.engine.policy); empty: no rules."
+        ),
+    )
     declared_total_m2 = models.PositiveBigIntegerField(_("declared city total [m²]"))
     declared_residential_m2 = models.PositiveBigIntegerField(_("declared residential total [m²]"))
     declared_public_m2 = models.PositiveBigIntegerField(_("declared public-building total [m²]"))
@@ -122,6 +132,13 @@ class Programme(models.Model):
             programme_year=self.year,
             source=self.document_number,
         )
+
+    @property
+    def package_policy(self) -> PackagePolicy:
+        """The year's package rules as the optimiser takes them (``NO_RULES`` when none)."""
+        if not self.package_rules:
+            return NO_RULES
+        return parse_policy(self.package_rules, origin=f"{self.city_id}/{self.year}")
 
     @property
     def min_improvement(self) -> Decimal:

@@ -16,6 +16,7 @@ from jigai.accounts.models import Division
 from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, StaleVersion, require
+from jigai.engine.policy import PolicyError, parse_policy
 from jigai.money import MoneyError, yuan_to_fen
 from jigai.programmes.models import (
     M2_PER_10K,
@@ -91,6 +92,27 @@ def _climate(city, r: _Reader) -> str:
     return str(city)
 
 
+def _package_rules(raw, r: _Reader) -> dict:
+    """The ``package_rules`` table, validated by the engine (its error names the row)."""
+    if raw is None:
+        return {}
+    try:
+        return rules_dict(parse_policy(raw))
+    except PolicyError as exc:
+        r.errors.append(
+            _("Package rules, %(where)s: %(problem)s")
+            % {"where": exc.field, "problem": exc.message}
+        )
+        return {}
+
+
+def rules_dict(policy) -> dict:
+    """A ``PackagePolicy`` as stored in ``Programme.package_rules`` (fen, group codes)."""
+    d = policy.to_dict()
+    d.pop("origin", None)
+    return d
+
+
 def _grades(raw, r: _Reader) -> str:
     try:
         return normalise_grades(raw)
@@ -164,6 +186,7 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
             params.get("owner_contribution_yuan_per_m2"),
             "parameters.owner_contribution_yuan_per_m2",
         ),
+        "package_rules": _package_rules(doc.get("package_rules"), r),
         "declared_total_m2": r.area_m2(totals.get("total"), "totals_10k_m2.total"),
         "declared_residential_m2": r.area_m2(
             totals.get("residential"), "totals_10k_m2.residential"
@@ -327,7 +350,7 @@ def consistency(programme: Programme) -> list[SumCheck]:
 
 # --------------------------------------------------------------------------- writing
 def _snapshot(programme: Programme) -> dict:
-    return audit.model_snapshot(programme, PARAMETER_FIELDS + ["status", "year"])
+    return audit.model_snapshot(programme, PARAMETER_FIELDS + ["package_rules", "status", "year"])
 
 
 def _targets_snapshot(programme: Programme) -> dict:
@@ -380,7 +403,10 @@ def copy_programme(source: Programme, *, year: int, actor) -> Programme:
         )
     values = {name: getattr(source, name) for name in PARAMETER_FIELDS}
     values.update(
-        title=source.title.replace(str(source.year), str(year)), document_number="", issued_on=None
+        title=source.title.replace(str(source.year), str(year)),
+        document_number="",
+        issued_on=None,
+        package_rules=source.package_rules,
     )
     programme = Programme.objects.create(
         city=source.city, year=year, status=Programme.Status.DRAFT, copied_from=source, **values
@@ -555,3 +581,39 @@ def current_programme(city: Division | None = None) -> Programme | None:
         qs.filter(status=Programme.Status.ACTIVE).order_by("-year").first()
         or qs.order_by("-year").first()
     )
+
+
+@transaction.atomic
+def update_package_rules(
+    programme: Programme, rules: dict, *, actor, expected_version: int | None
+) -> Programme:
+    """Replace the year's package rules (validated by ``jigai.engine.policy.parse_policy``;
+    a bad table is refused naming the row and nothing changes). Stored assessments become
+    stale: their inputs digest includes the rules."""
+    require(actor, Cap.MANAGE_PROGRAMME)
+    locked = _lock(programme, expected_version)
+    if locked.status == Programme.Status.CLOSED:
+        raise BusinessError(_("A closed programme cannot be changed."))
+    try:
+        new_rules = rules_dict(parse_policy(rules)) if rules else {}
+    except PolicyError as exc:
+        raise BusinessError(
+            _("Package rules, %(where)s: %(problem)s")
+            % {"where": exc.field, "problem": exc.message}
+        ) from None
+    before = locked.package_rules
+    if new_rules == before:
+        return locked
+    locked.package_rules = new_rules
+    locked.version += 1
+    locked.save(update_fields=["package_rules", "version"])
+    audit.record(
+        actor=actor,
+        action="programme.package_rules",
+        obj=locked,
+        division_code=locked.city.code,
+        summary=_("Changed the package rules of programme %(p)s") % {"p": locked},
+        before={"package_rules": before},
+        after={"package_rules": new_rules},
+    )
+    return locked

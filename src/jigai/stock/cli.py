@@ -2,11 +2,11 @@
 
     jigai optimise FILE [--climate CITY] [--threshold 0.30] [--budget YUAN_PER_M2]
                         [--catalogue CSV] [--programme CSV ...] [--height M] [--cavity] [--crowded]
-                        [--packages N|all] [--json]
+                        [--policy FILE | --no-rules] [--lift RULE ...] [--packages N|all] [--json]
     jigai stock generate --buildings N --out FILE [--seed S]
     jigai stock optimise IN --out OUT [--workers N | --scheduler ADDRESS] [--climate CITY]
                         [--threshold T] [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...]
-                        [--cavity] [--chunk-rows R] [--no-progress]
+                        [--cavity] [--policy FILE | --no-rules] [--chunk-rows R] [--no-progress]
 
 FILE is a retrofit document (its ``before`` building), a building JSON (block or detailed), or
 a one-building table (CSV/Parquet/xlsx). Exit codes: 0 done, 2 bad input (the message names
@@ -43,6 +43,24 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--catalogue", help="measure catalogue CSV (default: the shipped one)")
     p.add_argument("--programme", action="append", default=[], help="override CSV (rows by id)")
     p.add_argument("--cavity", action="store_true", help="insulation system with a cavity (§6.7.6)")
+    rules = p.add_mutually_exclusive_group()
+    rules.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="package rules: a programme YAML (its package_rules) or a rules file "
+        "(default: the shipped 2023 Yangquan programme)",
+    )
+    rules.add_argument(
+        "--no-rules", action="store_true", help="no package rules (every group optional)"
+    )
+
+
+def _policy(args):
+    from jigai.engine.policy import NO_RULES, load_policy, shipped_policy
+
+    if args.no_rules:
+        return NO_RULES
+    return load_policy(args.policy) if args.policy else shipped_policy()
 
 
 def _parser() -> _Parser:
@@ -55,6 +73,14 @@ def _parser() -> _Parser:
     o.add_argument("--crowded", action="store_true", help="contains crowded places (§6.7.4)")
     o.add_argument("--packages", default="15", help="how many passing packages to list, or all")
     o.add_argument("--json", action="store_true")
+    o.add_argument(
+        "--lift",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="lift a package rule for this building (e.g. require_roof), as an approved "
+        "exception does",
+    )
     s = sub.add_parser("stock", help="building stocks")
     ssub = s.add_subparsers(dest="stock_command", required=True)
     g = ssub.add_parser("generate", help="synthetic Yangquan stock")
@@ -157,6 +183,22 @@ def _print_optimum(o: BuildingOptimum, args, split) -> None:
     print(f"气候 climate: {cl.get('name')} ({cl.get('provenance', {}).get('kind')})")
     print(f"目录 catalogue: {o.catalogue['origin']} sha256:{o.catalogue['sha256']}")
     print(f"防火 fire: {o.fire_rules}")
+    pol = o.policy
+    print(
+        f"方案规则 package rules: {pol['source']}"
+        + (f" [{pol['origin']}]" if pol.get("origin") else "")
+    )
+    print(
+        "    须含 required: "
+        + (", ".join(pol["required"]) or "—")
+        + "; 可选 optional: "
+        + (", ".join(pol["optional"]) or "—")
+        + f"; 外立面整治 facade {format_yuan(pol['facade_fen_per_m2'])} yuan/m²"
+    )
+    for r in o.rules:
+        print(f"    {r['rule']:<26} {r['status_zh']} ({r['status']})")
+        for e in r.get("elements", []):
+            print(f"        K {e['K']:.3f} ≤ {e['K_max']:.2f}  [{e['limit']}]")
     print(
         f"q_H before {o.q_H_before:.3f} W/m²; threshold η ≥ {o.threshold:.2f}; "
         f"{o.n_enumerated} packages enumerated, {o.feasible_index.size} feasible"
@@ -175,15 +217,26 @@ def _print_optimum(o: BuildingOptimum, args, split) -> None:
     if o.least_cost:
         print("最低费用达标方案 least-cost package reaching the threshold:")
         print(_pkg_line(o.least_cost))
-        for mid, fen in o.least_cost.lines:
-            print(f"    {mid:<22} {format_yuan(fen):>14}")
+        for (mid, fen), group in zip(o.least_cost.lines, o.least_cost.line_groups, strict=True):
+            print(f"    {group:<17} {mid:<22} {format_yuan(fen):>14}")
     else:
-        print(f"无方案达标 no package reaches η ≥ {o.threshold:.2f}; best achievable:")
-        print(_pkg_line(o.best))
+        print(f"无方案达标 no package reaches η ≥ {o.threshold:.2f}, the fire code and the rules:")
+        for r in o.blocking:
+            print(
+                f"    受阻于 blocked by {r['rule']}: {r['text']} "
+                f"(best η {r['best_eta'] * 100:.2f} %, without it {r['eta_without'] * 100:.2f} %)"
+            )
+        if o.best:
+            print("最佳可达方案 best achievable:")
+            print(_pkg_line(o.best))
+        else:
+            print("    (no package meets the fire code and the package rules)")
     if o.budget_fen is not None:
         print(f"\n预算内最佳 best η within {format_yuan(o.budget_fen)} yuan:")
         print(_pkg_line(o.within_budget) if o.within_budget else "    (none within budget)")
     s = split
+    if s is None:
+        return
     print(
         f"\n资金分担 funding ({'居住' if s.residential else '公共'}建筑, floor area "
         f"{o.floor_area_m2:g} m²): 省级 {format_yuan(s.provincial_fen)} + 业主 "
@@ -191,6 +244,19 @@ def _print_optimum(o: BuildingOptimum, args, split) -> None:
         f"{format_yuan(s.total_fen)} yuan"
         + (f"  [固定份额已按比例封顶 capped, rule {CAP_RULE}]" if s.capped else "")
     )
+
+
+def _lifted(rules: list[str]) -> frozenset[str]:
+    from jigai.engine.policy import group_of_rule
+
+    for r in rules:
+        try:
+            group_of_rule(r)
+        except ValueError:
+            raise EngineInputError(
+                "--lift", f"{r!r} is not a package rule (require_wall, require_roof, …)"
+            ) from None
+    return frozenset(rules)
 
 
 def _optimise(args) -> int:
@@ -205,18 +271,24 @@ def _optimise(args) -> int:
         threshold=args.threshold if args.threshold is not None else thr,
         budget_fen_per_m2=_budget_fen(args.budget),
         floor_area_m2=float(area),
+        policy=_policy(args),
+        lifted=_lifted(args.lift),
         data=data,
     )
     chosen = o.least_cost or o.best
-    split = split_funding(
-        chosen.cost_fen,
-        floor_area_m2=area,
-        residential=fire.residential,
-        rates=FundingRates(),
+    split = (
+        split_funding(
+            chosen.cost_fen,
+            floor_area_m2=area,
+            residential=fire.residential,
+            rates=FundingRates(),
+        )
+        if chosen
+        else None
     )
     if args.json:
         d = o.to_dict()
-        d["funding"] = split.to_dict()
+        d["funding"] = split.to_dict() if split else None
         print(json.dumps(d, ensure_ascii=False, indent=2))
     else:
         _print_optimum(o, args, split)
@@ -257,6 +329,7 @@ def _stock_optimise(args) -> int:
         threshold=args.threshold,
         budget_fen_per_m2=_budget_fen(args.budget),
         cavity=args.cavity,
+        policy=_policy(args),
     )
     # convert every row before writing anything: a bad row stops the run here
     res = optimise_table(

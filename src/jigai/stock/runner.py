@@ -25,6 +25,7 @@ from jigai.engine.heat_index import seasonal_from_data
 from jigai.engine.measures import Catalogue, default_catalogue
 from jigai.engine.optimiser import FireArrays, optimise_stock
 from jigai.engine.params import default_data
+from jigai.engine.policy import NO_RULES, PackagePolicy
 from jigai.money import format_yuan
 from jigai.stock.engine_input import stock_arrays_from_columns
 from jigai.stock.typology import FILLABLE
@@ -53,6 +54,7 @@ class RunOptions:
     rates: FundingRates = field(default_factory=FundingRates)
     cavity: bool = False
     roof_fire_resistance_h: float = 1.0
+    policy: PackagePolicy = NO_RULES
 
 
 def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, np.ndarray]:
@@ -78,6 +80,8 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
         threshold=opts.threshold,
         budget_fen_per_m2=opts.budget_fen_per_m2,
         floor_area_m2=area,
+        policy=opts.policy,
+        storeys=np.asarray(cols["storeys"], dtype=float).astype(int),
         data=data,
     )
     funding = split_funding_arrays(res.cost_fen, area, residential, rates=opts.rates)
@@ -91,6 +95,7 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
         "q_H_after_W_m2": res.q_H_after,
         "eta": res.eta,
         "reaches_threshold": res.passed,
+        "blocked_by": res.blocking,
         "best_eta": res.best_eta,
         "package": res.labels(),
         "cost_fen": res.cost_fen,
@@ -241,6 +246,7 @@ def provenance(opts: RunOptions) -> dict:
         "budget_fen_per_m2": opts.budget_fen_per_m2,
         "funding_rates": opts.rates.__dict__,
         "funding_cap_rule": CAP_RULE,
+        "package_rules": opts.policy.to_dict(),
         "fire": {
             "clauses": "GB 50016-2014 §6.7.4–6.7.7, §6.7.10",
             "cavity": opts.cavity,
