@@ -129,12 +129,27 @@ def test_optimise_reference_json(capsys):
     )
     out = capsys.readouterr().out
     assert "least-cost package" in out and "Pareto" in out and "funding" in out
-    assert "win_pvc_clear+bc_rw_50" in out
+    # the 2023 rules (walls, roof and windows) are the default
+    assert "wall_eps_60+win_pvc_clear+roof_xps_60" in out
     assert "sha256:" in out and "jigai-engine" in out
     assert main(["optimise", f"{EXAMPLES}/walkup_brick_6storey.json", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     lc = d["least_cost"]
-    assert lc["measures"] == ["win_pvc_clear", "bc_rw_50"] and lc["cost_fen"] == 21540456
+    assert lc["measures"] == ["wall_eps_60", "win_pvc_clear", "roof_xps_60"]
+    # lines: wall 204,062.04 + window 167,524.56 + roof 57,960.00 + floor bands 31,590.00
+    # + roof-edge band 7,020.00 + façade 58,968.00 = 527,124.60 yuan
+    assert lc["cost_fen"] == 52712460
+    assert [ln["fen"] for ln in lc["lines"]] == [
+        20406204,
+        16752456,
+        5796000,
+        3159000,
+        702000,
+        5896800,
+    ]
+    assert main(["optimise", f"{EXAMPLES}/walkup_brick_6storey.json", "--json", "--no-rules"]) == 0
+    free = json.loads(capsys.readouterr().out)["least_cost"]
+    assert free["measures"] == ["win_pvc_clear", "bc_rw_50"] and free["cost_fen"] == 21540456
     f = d["funding"]
     assert f["provincial_fen"] + f["owners_fen"] + f["county_fen"] == lc["cost_fen"]
 
