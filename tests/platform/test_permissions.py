@@ -73,6 +73,12 @@ MATRIX = [
     ("buildings:map", "get", "/buildings/map/", only(*CITY, "county_officer")),
     ("buildings:rescreen", "post", "/buildings/screen/", only("programme_admin", ok=302)),
     (
+        "buildings:rule_exception",
+        "post",
+        "/buildings/{b}/rule-exception/",
+        {**only("programme_admin", ok=302), "county_officer": 403},
+    ),
+    (
         "buildings:assess",
         "post",
         "/buildings/assess/",
