@@ -186,3 +186,42 @@ def test_update_package_rules(programme, user):
     assert "unchanged" not in counts and sum(counts.values()) == some.count()
     with pytest.raises(PermissionDenied):
         update_package_rules(programme, new, actor=user("yx_officer"), expected_version=v + 1)
+
+
+def test_rules_page_saves_and_refuses(client_as, programme):
+    c = client_as("zjj_admin")
+    page = c.get(f"/programmes/{programme.pk}/rules/")
+    assert page.status_code == 200
+    form = {
+        "group_wall": "required",
+        "group_window": "required",
+        "group_door": "optional",
+        "group_roof": "optional",
+        "group_basement_ceiling": "optional",
+        "group_airtightness": "off",
+        "exempt_when_meeting_limit": "on",
+        "facade_fen_per_m2": "25.50",
+        "facade_source": "县区清单",
+        "source": "阳政办发〔2023〕36号 二（二）3",
+        "version": programme.version,
+    }
+    r = c.post(f"/programmes/{programme.pk}/rules/", form)
+    assert r.status_code == 302
+    programme.refresh_from_db()
+    assert programme.package_rules["required"] == ["wall", "window"]
+    assert programme.package_rules["optional"] == ["door", "roof", "basement_ceiling"]
+    assert programme.package_rules["facade_fen_per_m2"] == 2550
+    # a stale version is refused and nothing changes
+    r = c.post(f"/programmes/{programme.pk}/rules/", {**form, "facade_fen_per_m2": "1"})
+    programme.refresh_from_db()
+    assert programme.package_rules["facade_fen_per_m2"] == 2550
+    # a negative price never reaches the service
+    r = c.post(
+        f"/programmes/{programme.pk}/rules/",
+        {**form, "facade_fen_per_m2": "-1", "version": programme.version},
+    )
+    assert r.status_code == 200
+    programme.refresh_from_db()
+    assert programme.package_rules["facade_fen_per_m2"] == 2550
+    detail = c.get(f"/programmes/{programme.pk}/").content.decode()
+    assert 'data-testid="package-rules"' in detail and "25.50" in detail

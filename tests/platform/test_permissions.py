@@ -44,6 +44,7 @@ MATRIX = [
     ("programmes:detail", "get", "/programmes/{p}/", only(*BUSINESS)),
     ("programmes:edit", "get", "/programmes/{p}/edit/", only("programme_admin")),
     ("programmes:targets", "get", "/programmes/{p}/targets/", only("programme_admin")),
+    ("programmes:rules", "get", "/programmes/{p}/rules/", only("programme_admin")),
     ("programmes:copy", "post", "/programmes/{p}/copy/", only("programme_admin", ok=302)),
     ("programmes:status", "post", "/programmes/{p}/status/", only("programme_admin", ok=302)),
     # 盂县: the county officer is 盂县's; a contractor has no county scope (404 like a stranger).

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jigai.engine.measures import PACKAGE_GROUPS
 from jigai.money import MoneyError, fen_to_yuan, yuan_to_fen
 from jigai.programmes.models import (
     M2_PER_10K,
@@ -98,3 +99,65 @@ def parse_target_cells(data, divisions, categories):
             else:
                 cells[(division.pk, category.pk)] = int(value)
     return cells, errors
+
+
+RULE_CHOICES = [
+    ("required", gettext_lazy("required in every residential package")),
+    ("optional", gettext_lazy("optional")),
+    ("off", gettext_lazy("not offered")),
+]
+
+
+class PackageRulesForm(forms.Form):
+    """The year's package rules (jigai.engine.policy): a choice per measure group, the
+    limit exemption, the façade price and where each comes from."""
+
+    exempt_when_meeting_limit = forms.BooleanField(
+        required=False,
+        label=gettext_lazy(
+            "A required group is exempt where the existing elements meet the limit in force"
+        ),
+    )
+    facade_fen_per_m2 = YuanField(label=gettext_lazy("Façade renovation [yuan per m² of façade]"))
+    facade_source = forms.CharField(
+        required=False, label=gettext_lazy("Source of the façade price"), max_length=400
+    )
+    source = forms.CharField(
+        label=gettext_lazy("Source of the rules (document and clause)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, programme, **kwargs):
+        rules = programme.package_rules or {}
+        initial = {
+            "exempt_when_meeting_limit": rules.get("exempt_when_meeting_limit", True),
+            "facade_fen_per_m2": rules.get("facade_fen_per_m2", 0),
+            "facade_source": rules.get("facade_source", ""),
+            "source": rules.get("source", ""),
+            "version": programme.version,
+        }
+        for g in PACKAGE_GROUPS:
+            initial[f"group_{g.value}"] = (
+                "required"
+                if g.value in rules.get("required", [])
+                else "optional"
+                if g.value in rules.get("optional", [g.value for g in PACKAGE_GROUPS])
+                else "off"
+            )
+        super().__init__(*args, initial=initial, **kwargs)
+        for g in PACKAGE_GROUPS:
+            self.fields[f"group_{g.value}"] = forms.ChoiceField(
+                choices=RULE_CHOICES, label=g.label_zh
+            )
+
+    def rules(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "required": [g.value for g in PACKAGE_GROUPS if d[f"group_{g.value}"] == "required"],
+            "optional": [g.value for g in PACKAGE_GROUPS if d[f"group_{g.value}"] == "optional"],
+            "exempt_when_meeting_limit": d["exempt_when_meeting_limit"],
+            "facade_fen_per_m2": d["facade_fen_per_m2"],
+            "source": d["source"],
+            "facade_source": d["facade_source"],
+        }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.programme_detail, name="detail"),
     path("<int:pk>/edit/", views.programme_edit, name="edit"),
     path("<int:pk>/targets/", views.targets_edit, name="targets"),
+    path("<int:pk>/rules/", views.rules_edit, name="rules"),
     path("<int:pk>/copy/", views.programme_copy, name="copy"),
     path("<int:pk>/status/", views.programme_status, name="status"),
     path("<int:pk>/counties/<slug:code>/", views.county_detail, name="county"),

@@ -9,8 +9,14 @@ from jigai.accounts.roles import Cap
 from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
 from jigai.dashboard.services import progress_table
+from jigai.engine.measures import MeasureGroup
 from jigai.programmes import services
-from jigai.programmes.forms import CopyForm, ParametersForm, parse_target_cells
+from jigai.programmes.forms import (
+    CopyForm,
+    PackageRulesForm,
+    ParametersForm,
+    parse_target_cells,
+)
 from jigai.programmes.models import Programme
 from jigai.projects import workflow
 from jigai.projects.models import Project
@@ -33,6 +39,10 @@ def programme_detail(request, pk):
             "programme": programme,
             "table": progress_table(programme, request.user),
             "checks": services.consistency(programme),
+            "rule_groups": {
+                k: [MeasureGroup(g).label_zh for g in (programme.package_rules or {}).get(k, [])]
+                for k in ("required", "optional")
+            },
             "copy_form": CopyForm(initial={"year": programme.year + 1}),
             "statuses": Programme.Status,
         },
@@ -61,6 +71,30 @@ def programme_edit(request, pk):
         messages.success(request, _("Programme parameters saved."))
         return redirect("programmes:detail", pk)
     return render(request, "programmes/edit.html", {"programme": programme, "form": form})
+
+
+@capability_required(Cap.MANAGE_PROGRAMME)
+def rules_edit(request, pk):
+    """The year's package rules (what a residential package must contain, the façade line)."""
+    programme = get_object_or_404(Programme, pk=pk)
+    form = PackageRulesForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_package_rules(
+                programme,
+                form.rules(),
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except BusinessError as exc:
+            return refuse(request, exc, "programmes:rules", pk)
+        messages.success(request, _("Package rules saved; re-assess the buildings to apply them."))
+        return redirect("programmes:detail", pk)
+    return render(
+        request,
+        "programmes/edit.html",
+        {"programme": programme, "form": form, "heading": _("Edit package rules")},
+    )
 
 
 @capability_required(Cap.MANAGE_PROGRAMME)
