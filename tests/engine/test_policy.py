@@ -326,3 +326,15 @@ def test_least_cost_package_meets_every_rule(spec, climate):
     if w is not None:
         assert wall_allowed(ctx, o._cat.by_id(w).combustion_class)
     assert p.fen_of("facade") == round(3000 * o._env.quantities["facade"][0])
+
+
+def test_an_identical_window_is_no_retrofit():
+    # existing PVC clear double glazing K 2.7 (windows.csv): the catalogue's win_pvc_clear
+    # (same type) would change nothing, so it is never offered; the window rule is met by a
+    # better window (K < 2.7), since K 2.7 exceeds the window limit
+    b = _block(constructions={"window": {"type": "pvc_double_clear"}})
+    o = optimise_building(b, TAIYUAN, policy=RULES)
+    ids = {i for k in o.feasible_index for i in o.package(int(k)).measure_ids}
+    assert "win_pvc_clear" not in ids
+    win = [i for i in o.least_cost.measure_ids if i.startswith("win_")]
+    assert len(win) == 1 and o._cat.by_id(win[0]).K < 2.7

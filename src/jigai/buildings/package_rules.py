@@ -35,7 +35,7 @@ LINE_GROUP_LABELS = {
     "fire": gettext_lazy("fire-barrier bands"),
 }
 STATUS_LABELS = {
-    0: gettext_lazy("required"),
+    0: gettext_lazy("must be in the package"),
     1: gettext_lazy("exempt: the existing elements meet the limit in force"),
     2: gettext_lazy("exempt: the building has no such element"),
     3: gettext_lazy("exempt: lifted by an approved exception"),

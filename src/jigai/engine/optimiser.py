@@ -226,7 +226,11 @@ def _effects(
                     dq[:, j] = (env.u * Fm * dK - env.s * Fm * dS).sum(axis=1)
                 else:
                     dq[:, j] = (env.u * Fm * dK).sum(axis=1)
-                ok[:, j] = present
+                # a replacement is offered only where it improves: no opening's K gets worse
+                # and at least one gets better (an identical window is no retrofit)
+                worse = ((Fm > 0) & (m.K > env.K + 1e-12)).any(axis=1)
+                better = ((Fm > 0) & (m.K < env.K - 1e-12)).any(axis=1)
+                ok[:, j] = present & ~worse & better
             else:
                 dq[:, j] = env.q_inf_per_N * (m.N_after - env.N)
             cost[:, j] = line_cost(m.cost_fen, _quantity(m, env))
