@@ -323,17 +323,21 @@ def column_limits(
     kmax = np.full((n, m), np.nan)
     keys = np.full((n, m), "", dtype=object)
     wwr = window_wall_ratios(env)
-    base = np.char.add(
-        np.char.add(env.zone.astype(str), "|"), np.asarray(env.storeys).astype(int).astype(str)
-    )
+    _, zone_code = np.unique(env.zone.astype(str), return_inverse=True)
+    storeys = np.asarray(env.storeys).astype(float)
+    cache: dict = {}
     for j, (cls, o) in enumerate(env.columns):
         if cls is None or (columns is not None and not columns[j]):
             continue
         ratio = wwr[o] if cls == "window" and o in wwr else np.zeros(n)
-        combo = np.char.add(np.char.add(base, "|"), ratio.astype(str))
-        uniq, first, inv = np.unique(combo, return_index=True, return_inverse=True)
-        k_u = np.full(uniq.size, np.nan)
-        key_u = np.full(uniq.size, "", dtype=object)
+        if (cls, o if cls == "window" else "") in cache:
+            kmax[:, j], keys[:, j] = cache[(cls, o if cls == "window" else "")]
+            continue
+        combo = np.column_stack([zone_code.astype(float), storeys, ratio])
+        _, first, inv = np.unique(combo, axis=0, return_index=True, return_inverse=True)
+        inv = inv.reshape(-1)
+        k_u = np.full(first.size, np.nan)
+        key_u = np.full(first.size, "", dtype=object)
         for u, i in enumerate(first):
             row = find_limit(str(env.zone[i]), cls, int(env.storeys[i]), float(ratio[i]))
             if row is not None:
@@ -341,6 +345,7 @@ def column_limits(
                 key_u[u] = row["key"]
         kmax[:, j] = k_u[inv]
         keys[:, j] = key_u[inv]
+        cache[(cls, o if cls == "window" else "")] = (kmax[:, j], keys[:, j])
     return kmax, keys
 
 

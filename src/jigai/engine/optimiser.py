@@ -793,12 +793,12 @@ def optimise_stock(
     blocking = np.full(n, "", dtype=object)
     area = env_all.A0 if floor_area_m2 is None else np.asarray(floor_area_m2, dtype=float)
     options = None
+    codes_all = rule_codes(env_all, policy, fire.residential, lifted)  # one limit look-up pass
     for start in range(0, n, step):
         sl = slice(start, min(n, start + step))
         env = env_all.take(sl)
         fa = fire.take(sl)
-        part = None if lifted is None else {k: np.asarray(v)[sl] for k, v in lifted.items()}
-        codes = rule_codes(env, policy, fa.residential, part)
+        codes = {g: c[sl] for g, c in codes_all.items()}
         eff = _effects(env, fa, cat, policy, codes)
         options = options or tuple(("", *(m.id for m in o[1:])) for o in eff.options)
         q, c, ok = _grid(eff, env)
