@@ -236,18 +236,62 @@ def _construction_K(spec: Any, path: str, position: Position, data: EngineData) 
 
 
 def _window_K_shgc(spec: Any, path: str, data: EngineData) -> tuple[float, float]:
+    """K [W/(m²·K)] and SHGC [-] of a window (or a ``replace_windows`` measure).
+
+    A ``type`` of data/windows.csv gives both; ``K`` and/or ``shgc`` given beside a type
+    replace the type's value. Without a type both ``K`` and ``shgc`` are needed: a window
+    given by K alone is refused (naming ``<path>.shgc``) rather than taken as SHGC 0, which
+    would drop its solar gain from q_Hmc (JGJ 26-2010 eq. 4.3.8) without a word.
+    """
     if not isinstance(spec, dict):
         raise EngineInputError(path, "window construction must be an object")
-    if "type" in spec:
-        w = data.window(str(spec["type"]), f"{path}.type")
-        return w.K, w.shgc
-    K = _num(spec, "K", path)
-    if not K > 0:
-        raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
-    shgc = _num(spec, "shgc", path, required=False, nonneg=True, default=0.0)
-    if shgc > 1:
-        raise EngineInputError(f"{path}.shgc", f"must be ≤ 1, got {shgc:g}")
+    w = data.window(str(spec["type"]), f"{path}.type") if "type" in spec else None
+    if "K" in spec:
+        K = _num(spec, "K", path)
+        if not K > 0:
+            raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
+    elif w is not None:
+        K = w.K
+    else:
+        raise EngineInputError(
+            f"{path}.K", "missing (give a window type of data/windows.csv, or K with shgc)"
+        )
+    if "shgc" in spec:
+        shgc = _num(spec, "shgc", path, nonneg=True)
+        if shgc > 1:
+            raise EngineInputError(f"{path}.shgc", f"must be ≤ 1, got {shgc:g}")
+    elif w is not None:
+        shgc = w.shgc
+    else:
+        raise EngineInputError(
+            f"{path}.shgc",
+            "missing: a window given by K also needs shgc, the solar heat gain coefficient "
+            "of its glazing (0–1, e.g. 0.85 single clear, 0.75 double clear, 0.50 low-E), "
+            "or a window type of data/windows.csv instead of K; without it the window's "
+            "solar gain would be counted as zero",
+        )
     return K, shgc
+
+
+def _door_K(spec: Any, path: str, data: EngineData) -> float:
+    """K [W/(m²·K)] of a door (or a ``replace_doors`` measure): a ``type`` of
+    data/windows.csv, or ``K`` (which replaces the type's K when both are given). Doors are
+    opaque: they get no solar gain, so an ``shgc`` is refused rather than ignored."""
+    if not isinstance(spec, dict):
+        raise EngineInputError(path, "door construction must be an object")
+    if "shgc" in spec:
+        raise EngineInputError(
+            f"{path}.shgc",
+            "a door is opaque and gets no solar gain: give a glazed door as a window",
+        )
+    if "K" in spec:
+        K = _num(spec, "K", path)
+        if not K > 0:
+            raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
+        return K
+    if "type" in spec:
+        return data.window(str(spec["type"]), f"{path}.type").K
+    raise EngineInputError(f"{path}.K", "missing (give a door type of data/windows.csv, or K)")
 
 
 _DEFAULT_POSITION = {
@@ -274,13 +318,10 @@ def parse_element(d: Any, path: str, data: EngineData) -> Element:
     if orient not in ORIENTATIONS:
         raise EngineInputError(f"{path}.orientation", f"{orient!r} is not one of S, E, W, N, H")
     shgc = 0.0
-    if kind in (ElementKind.WINDOW, ElementKind.DOOR) and ("type" in d or "shgc" in d):
-        if "type" in d:
-            K, shgc = _window_K_shgc({"type": d["type"]}, path, data)
-            if "K" in d:
-                K = _num(d, "K", path)
-        else:
-            K, shgc = _window_K_shgc(d, path, data)
+    if kind is ElementKind.WINDOW:
+        K, shgc = _window_K_shgc(d, path, data)
+    elif kind is ElementKind.DOOR and ("type" in d or "shgc" in d):
+        K = _door_K(d, path, data)
     elif "K" in d:
         K = _num(d, "K", path)
         if not K > 0:
@@ -465,7 +506,7 @@ def expand_block(d: dict, path: str, data: EngineData) -> Building:
     if "window" not in cons:
         raise EngineInputError(f"{cp}.window", "missing")
     K_win, shgc = _window_K_shgc(cons["window"], f"{cp}.window", data)
-    K_door, _ = _window_K_shgc(cons.get("door", {"type": "steel_door_old"}), f"{cp}.door", data)
+    K_door = _door_K(cons.get("door", {"type": "steel_door_old"}), f"{cp}.door", data)
     floor = d.get("floor", "unheated_basement_with_windows")
     wwr = d.get("wwr", {})
     if not isinstance(wwr, dict):

@@ -14,6 +14,7 @@ from .building import (
     Building,
     ElementKind,
     Faces,
+    _door_K,
     _num,
     _window_K_shgc,
     parse_building,
@@ -53,12 +54,22 @@ def _select(b: Building, sel: Any, path: str):
     raise EngineInputError(path, "must be a selector name or a list of element ids")
 
 
+def _product_spec(m: dict, key: str) -> dict:
+    """The window/door spec of a replace_windows/replace_doors measure: ``{key: type}`` as
+    ``type``, with any ``K``/``shgc`` given beside it (they replace the type's values)."""
+    spec = {k: m[k] for k in ("K", "shgc") if k in m}
+    if key in m:
+        spec["type"] = m[key]
+    return spec
+
+
 def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> Building:
     """Apply a list of retrofit measures to a building (returns a new ``Building``).
 
     Measures: ``add_insulation`` {elements, material, thickness [m], delta_K?} →
-    1/K' = 1/K + d/(λ·α) (+ bridge increment); ``replace_windows`` {window | K, shgc};
-    ``replace_doors`` {door | K}; ``set_K`` {elements, K}; ``set_air_changes`` {N}.
+    1/K' = 1/K + d/(λ·α) (+ bridge increment); ``replace_windows`` {window type, optional K
+    and shgc replacing the type's | K and shgc} (K alone is refused: no silent SHGC 0);
+    ``replace_doors`` {door type | K}; ``set_K`` {elements, K}; ``set_air_changes`` {N}.
     """
     if not isinstance(measures, list):
         raise EngineInputError(path, "measures must be a list")
@@ -78,18 +89,18 @@ def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> B
                 else e
                 for e in b.elements
             )
-        elif kind in ("replace_windows", "replace_doors"):
-            key = "window" if kind == "replace_windows" else "door"
-            default_sel = "windows" if kind == "replace_windows" else "doors"
-            sel = _select(b, m.get("elements", default_sel), f"{mp}.elements")
-            spec = {"type": m[key]} if key in m else m
-            K, shgc = _window_K_shgc(spec, mp, data)
-            els = tuple(
-                replace(e, K=K, shgc=shgc if e.kind is ElementKind.WINDOW else e.shgc)
-                if sel(e)
-                else e
-                for e in b.elements
-            )
+        elif kind == "replace_windows":
+            sel = _select(b, m.get("elements", "windows"), f"{mp}.elements")
+            if any(sel(e) and e.kind is not ElementKind.WINDOW for e in b.elements):
+                raise EngineInputError(f"{mp}.elements", "replace_windows acts on windows only")
+            K, shgc = _window_K_shgc(_product_spec(m, "window"), mp, data)
+            els = tuple(replace(e, K=K, shgc=shgc) if sel(e) else e for e in b.elements)
+        elif kind == "replace_doors":
+            sel = _select(b, m.get("elements", "doors"), f"{mp}.elements")
+            if any(sel(e) and e.kind is not ElementKind.DOOR for e in b.elements):
+                raise EngineInputError(f"{mp}.elements", "replace_doors acts on doors only")
+            K = _door_K(_product_spec(m, "door"), mp, data)
+            els = tuple(replace(e, K=K) if sel(e) else e for e in b.elements)
         elif kind == "set_K":
             sel = _select(b, m.get("elements"), f"{mp}.elements")
             K = _num(m, "K", mp)
