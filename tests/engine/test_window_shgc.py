@@ -140,3 +140,30 @@ def test_detailed_window_by_K_alone_is_refused_and_type_gives_shgc():
     b = parse_building(_detailed({"K": 2.7, "shgc": 0.0}), "before", DATA)
     assert b.elements[1].shgc == 0.0  # an explicit 0 (e.g. a fully shaded window) is allowed
     assert b.elements[2].K == 3.0 and b.elements[2].shgc == 0.0
+
+
+def test_walkup_window_replacement_eta_by_hand():
+    """Walk-up (reference case 1, 阳泉 pinned): only the windows replaced, K 2.5.
+
+    Before: q_H = 35.4411598469, of which q_Hmc = 25386.38676/3024 = 8.3949691667.
+    After, windows K 2.5 (the entrance doors keep K 5.8), Σ I·F of the windows = 33473.16:
+      losses 2.5·375.984·18.2 + 2.5·13.608·12.2 + 5.8·6.3·12.2 = 17968.104
+      - given SHGC 0.6 (C = 0.42): q_Hmc = (17968.104 − 14058.7272)/3024 = 1.2927833333,
+        q_H = 35.4411598469 − 8.3949691667 + 1.2927833333 = 28.3389740135, η = 0.2003937
+      - type pvc_double_clear with K 2.5 (glazing SHGC 0.75, C = 0.525):
+        q_Hmc = (17968.104 − 17573.409)/3024 = 0.1305208333, q_H = 27.1767115135, η = 0.2331879
+    Engine 0.1.0 took K alone as SHGC 0 (q_Hmc = 17968.104/3024 = 5.9418333333, η ≈ 0.096).
+    """
+    from jigai.engine import assess_retrofit
+
+    from .conftest import YANGQUAN
+
+    doc = walkup()
+    doc["measures"] = [{"measure": "replace_windows", "K": 2.5, "shgc": 0.6}]
+    res = assess_retrofit(parse_retrofit(doc, DATA), YANGQUAN)
+    assert res.after.terms["q_Hmc"] == pytest.approx((17968.104 - 14058.7272) / 3024, rel=1e-9)
+    assert res.eta == pytest.approx(1 - 28.338974013560477 / 35.44115984689381, rel=1e-9)
+    doc["measures"] = [{"measure": "replace_windows", "window": "pvc_double_clear", "K": 2.5}]
+    res = assess_retrofit(parse_retrofit(doc, DATA), YANGQUAN)
+    assert res.after.terms["q_Hmc"] == pytest.approx((17968.104 - 17573.409) / 3024, rel=1e-9)
+    assert res.eta == pytest.approx(1 - 27.176711513560476 / 35.44115984689381, rel=1e-9)

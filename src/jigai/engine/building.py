@@ -85,7 +85,8 @@ class Element:
     area [m²] is the gross area for walls (hosted openings are subtracted) and the element
     area otherwise; K [W/(m²·K)] is the mean K_m including thermal bridges; ``epsilon`` the
     JGJ 26 solar correction factor of opaque walls/roofs (None → derived from the climate by
-    the sol-air formula); ``shgc`` the whole-window SHGC (windows); ``b`` a temperature-
+    the sol-air formula); ``shgc`` the SHGC of a window's glazing (the frame is in the 0.70 of
+    C_mc, JGJ 26-2010 eq. 4.3.8; doors 0); ``b`` a temperature-
     difference factor (None → from ``faces``/basement type); ``host`` the id of the wall (or
     roof) holding a window or door.
     """

@@ -66,12 +66,16 @@ def epsilon_sol_air(I, dt, *, a_s=0.7, R_e=0.04):  # noqa: E741
 
 
 def C_mc(*, SHGC=None, SC=None, f_frame_curtain=0.70, tau_ref=0.87):
-    """Solar correction C_mc of a window [-], one function for both editions' forms:
+    """Solar correction C_mc of a window [-] (JGJ 26-2010 eq. 4.3.8), for both editions' terms:
 
-    - JGJ 26-2010 eq. 4.3.8: C_mc = 0.87 × 0.70 × SC (SC the window's shading coefficient);
-    - in SHGC terms (JGJ 26-2018 uses SHGC; SC = SHGC/0.87): C_mc = 0.70 × SHGC.
+    - JGJ 26-2010: C_mc = 0.87 × 0.70 × SC, SC the shading coefficient of the glazing, 0.87
+      the solar transmittance of 3 mm clear glass, 0.70 the reduction (折减系数) for the
+      window frame and curtains;
+    - in SHGC terms (JGJ 26-2018 and GB 55015-2021 use SHGC; SC = SHGC/0.87):
+      C_mc = 0.70 × SHGC, SHGC the glazing's g.
 
-    Both give the same number; pass exactly one of ``SHGC`` (whole window) or ``SC``.
+    The frame is counted once, in the 0.70: ``SHGC``/``SC`` are the glazing's values, not
+    multiplied by (1 − frame fraction) (see ``params.WindowType``). Pass exactly one of them.
     """
     if (SHGC is None) == (SC is None):
         raise ValueError("give exactly one of SHGC or SC")

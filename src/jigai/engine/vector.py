@@ -4,7 +4,7 @@ A building stock is a ``StockArrays``: per building and per *element class* (wal
 orientation, stairwell walls by orientation, roof, floors, windows by orientation, skylights,
 stairwell windows, doors, balconies — see ``CLASSES``) the net area ``F[N, C]`` [m²] and mean
 ``K[N, C]`` [W/(m²·K)]; ε of the opaque classes ``eps[N, C_eps]`` (NaN → derived from the
-climate by the sol-air formula at assessment time); whole-window SHGC of the glazed classes
+climate by the sol-air formula at assessment time); the glazing SHGC of the glazed classes
 ``shgc[N, C_glz]``; temperature factors of the basement/balcony classes ``b[N, C_b]``; and per
 building A0, V0, V/V0, N, t_n, q_IH.
 
@@ -100,7 +100,7 @@ class StockArrays:
     F: np.ndarray  # (N, C) net areas [m²]
     K: np.ndarray  # (N, C) mean K [W/(m²·K)]
     eps: np.ndarray  # (N, len(EPS_CLASSES)) ε, NaN = derive from climate
-    shgc: np.ndarray  # (N, len(GLAZED_CLASSES)) whole-window SHGC
+    shgc: np.ndarray  # (N, len(GLAZED_CLASSES)) glazing SHGC (frame: the 0.70 of C_mc)
     b: np.ndarray  # (N, len(B_CLASSES)) temperature-difference factors
     A0: np.ndarray  # (N,) [m²]
     V0: np.ndarray  # (N,) [m³]
