@@ -12,6 +12,7 @@ from typing import Any
 
 from .building import (
     Building,
+    Element,
     ElementKind,
     Faces,
     _door_K,
@@ -20,9 +21,10 @@ from .building import (
     parse_building,
     validate_building,
 )
-from .constructions import K_add_layer
+from .constructions import K_add_layer, R_layer
 from .errors import EngineInputError
-from .params import EngineData
+from .ground import K_of_zones, add_resistance
+from .params import EngineData, Material
 
 _SELECTORS = {
     "walls": lambda e: e.kind is ElementKind.WALL,
@@ -54,6 +56,17 @@ def _select(b: Building, sel: Any, path: str):
     raise EngineInputError(path, "must be a selector name or a list of element ids")
 
 
+def _insulated(e: Element, d: float, mat: Material, dK: float) -> Element:
+    """An element with an added layer d [m] of ``mat``: 1/K' = 1/K + d/(λ·α) (+ dK); a zoned
+    floor on ground adds d/(λ·α) to every zone's resistance (``ground.py``) and keeps its
+    thermal-bridge increment."""
+    if e.ground is not None:
+        bridge = e.K - K_of_zones(e.ground)
+        zones = add_resistance(e.ground, float(R_layer(d, mat.lambda_, mat.alpha)))
+        return replace(e, K=K_of_zones(zones) + bridge + dK, ground=zones)
+    return replace(e, K=float(K_add_layer(e.K, d, mat.lambda_, mat.alpha)) + dK)
+
+
 def _product_spec(m: dict, key: str) -> dict:
     """The window/door spec of a replace_windows/replace_doors measure: ``{key: type}`` as
     ``type``, with any ``K``/``shgc`` given beside it (they replace the type's values)."""
@@ -83,12 +96,7 @@ def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> B
             mat = data.material(str(m.get("material")), f"{mp}.material")
             d = _num(m, "thickness", mp, positive=True)
             dK = _num(m, "delta_K", mp, required=False, nonneg=True, default=0.0)
-            els = tuple(
-                replace(e, K=float(K_add_layer(e.K, d, mat.lambda_, mat.alpha)) + dK)
-                if sel(e)
-                else e
-                for e in b.elements
-            )
+            els = tuple(_insulated(e, d, mat, dK) if sel(e) else e for e in b.elements)
         elif kind == "replace_windows":
             sel = _select(b, m.get("elements", "windows"), f"{mp}.elements")
             if any(sel(e) and e.kind is not ElementKind.WINDOW for e in b.elements):
