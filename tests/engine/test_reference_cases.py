@@ -6,7 +6,9 @@ climates of conftest.py (rows of data/climate.csv), and data/parameters.csv:
 t_n = 18 ℃, unheated stairwell 12 ℃, q_IH = 3.8 W/m², C_p = 0.28 Wh/(kg·K),
 ρ = 353/(273 + t_e), N = 0.5 h⁻¹, V = 0.60·V0 (unheated stair) / 0.65·V0 (heated),
 a_s = 0.7 and R_e = 0.04 for the sol-air ε = 1 − a_s·R_e·I/Δt = 1 − 0.028·I/Δt,
-C_mc = 0.70 × SHGC, temperature factor of a basement with windows b = 0.75,
+C_mc = 0.70 × SHGC with SHGC the glazing's g (JGJ 26-2010 eq. 4.3.8: the 0.70 is the frame
+reduction, so window types are not also multiplied by 1 − frame fraction; engine 0.2.0 —
+engine 0.1.0 counted the frame twice), temperature factor of a basement with windows b = 0.75,
 seasonal Q = 24·Z·q_H/1000 kWh/m², coal = Q/(8.141 × 0.90 × 0.68) kgce/m².
 """
 
@@ -42,7 +44,7 @@ def _check(terms, expected):
 # Constructions:
 #   wall R = 0.11 + 0.02/0.81 + 0.37/0.81 + 0.02/0.93 + 0.04 = 0.6529868578 → K_p = 1.5314243894
 #        + bridges 0.10 → K_m = 1.6314243894
-#   roof K = 1.26 (given); windows steel_single K 6.4, SHGC 0.85 × (1 − 0.20) = 0.68
+#   roof K = 1.26 (given); windows steel_single K 6.4, glazing SHGC 0.85 (C = 0.7·0.85 = 0.595)
 #   doors steel_door_old K 5.8; basement ceiling (R_i 0.11, R_e 0.06):
 #        R = 0.17 + 0.12/1.74 + 0.02/0.93 = 0.2604708936 → K = 3.8392005580, b = 0.75
 # Climate 阳泉: t_e = −0.2 → Δt = 18.2 (stairwell 12.2); I: H 106, S 117, E 61, W 59, N 35
@@ -54,19 +56,23 @@ def _check(terms, expected):
 #          + 0.9092307692·176.4) + 12.2 × 0.9196721311·116.172] / 3024 = 13.3741914635
 #   q_Hw = 0.8369230769 × 1.26 × 504 × 18.2 / 3024 = 3.19872
 #   q_Hd = 0.75 × 3.8392005580 × 504 × 18.2 / 3024 = 8.7341812695
-#   q_Hmc = [6.4·241.92·18.2 − 117·0.476·241.92 + 6.4·134.064·18.2 − 35·0.476·134.064
-#          + 6.4·13.608·12.2 − 35·0.476·13.608 + 5.8·6.3·12.2] / 3024 = 9.7122   (C = 0.7·0.68)
-#   q_HT = 35.0192927330
+#   q_Hmc = [6.4·241.92·18.2 − 117·0.595·241.92 + 6.4·134.064·18.2 − 35·0.595·134.064
+#          + 6.4·13.608·12.2 − 35·0.595·13.608 + 5.8·6.3·12.2] / 3024
+#        = [45302.91696 − 0.595 × 33473.16] / 3024 = 25386.38676 / 3024 = 8.3949691667
+#          (engine 0.1.0, C = 0.7·0.68 = 0.476: 9.7122 — the frame counted twice)
+#   q_HT = 13.3741914635 + 3.19872 + 8.7341812695 + 8.3949691667 = 33.7020618997
 #   q_INF = 18.2 × 0.28 × 353/272.8 × 0.5 × 0.60 × 8467.2 / 3024 = 5.5390979472
-#   q_H = 35.0192927330 + 5.5390979472 − 3.8 = 36.7583906802
-#   Q = 24 × 122 × 36.7583906802 / 1000 = 107.6285679117 kWh/m²; coal = Q / 4.982292 = 21.6022200047
+#   q_H = 33.7020618997 + 5.5390979472 − 3.8 = 35.4411598469   (0.1.0: 36.7583906802)
+#   Q = 24 × 122 × 35.4411598469 / 1000 = 103.7717160317 kWh/m²; coal = Q / 4.982292 = 20.8281080338
 # After (measures): walls + EPS 80 mm: 1/K = 1/1.6314243894 + 0.08/(0.039·1.05) → K = 0.3896260893
 #   roof + XPS 100 mm: 1/K = 1/1.26 + 0.10/(0.030·1.10) → 0.2615094340
-#   windows pvc_lowe_double K 1.9, SHGC 0.50 × 0.70 = 0.35 (C = 0.245); doors K 2.0
+#   windows pvc_lowe_double K 1.9, glazing SHGC 0.50 (C = 0.7·0.50 = 0.35); doors K 2.0
 #   basement ceiling + rock wool 50 mm: 1/K = 0.2604708936 + 0.05/(0.040·1.2) → 0.7679680170
-#   q_Hq = 3.1941007819, q_Hw = 0.6638852830, q_Hd = 1.7471272387, q_Hmc = 1.7426441667
-#   q_HT = 7.3477574703, q_INF = 5.5390979472 (unchanged), q_H = 9.0868554175
-# η = 1 − 9.0868554175 / 36.7583906802 = 0.7527950694
+#   q_Hmc = [1.9·(241.92 + 134.064)·18.2 + 1.9·13.608·12.2 + 2.0·6.3·12.2 − 0.35 × 33473.16]
+#         / 3024 = (13470.68016 − 11715.606) / 3024 = 0.5803816667   (0.1.0, C 0.245: 1.7426441667)
+#   q_Hq = 3.1941007819, q_Hw = 0.6638852830, q_Hd = 1.7471272387 (unchanged)
+#   q_HT = 6.1854949703, q_INF = 5.5390979472 (unchanged), q_H = 7.9245929175
+# η = 1 − 7.9245929175 / 35.4411598469 = 0.7764014228   (0.1.0: 0.7527950694)
 
 
 def test_case1_walkup_before_after():
@@ -88,18 +94,18 @@ def test_case1_walkup_before_after():
             "q_Hq": 13.374191463528804,
             "q_Hw": 3.19872,
             "q_Hd": 8.73418126948426,
-            "q_Hmc": 9.7122,
+            "q_Hmc": 25386.38676 / 3024,
             "q_Hy": 0.0,
-            "q_HT": 35.01929273301307,
+            "q_HT": 33.702061899679734,
             "q_INF": 5.539097947214076,
             "q_IH": 3.8,
-            "q_H": 36.758390680227144,
+            "q_H": 35.44115984689381,
         },
     )
-    assert res.before.seasonal["Q_kWh_m2"] == pytest.approx(107.62856791170508, rel=REL)
-    assert res.before.seasonal["coal_kgce_m2"] == pytest.approx(21.602220004709693, rel=REL)
-    assert res.before.seasonal["Q_GJ_m2"] == pytest.approx(107.62856791170508 * 0.0036, rel=REL)
-    assert res.before.seasonal["co2_kg_m2"] == pytest.approx(21.602220004709693 * 2.77, rel=REL)
+    assert res.before.seasonal["Q_kWh_m2"] == pytest.approx(103.77171603170507, rel=REL)
+    assert res.before.seasonal["coal_kgce_m2"] == pytest.approx(20.828108033753352, rel=REL)
+    assert res.before.seasonal["Q_GJ_m2"] == pytest.approx(103.77171603170507 * 0.0036, rel=REL)
+    assert res.before.seasonal["co2_kg_m2"] == pytest.approx(20.828108033753352 * 2.77, rel=REL)
     after = {e.id: e for e in r.after.elements}
     assert after["wall-front"].K == pytest.approx(0.38962608931268233, rel=REL)
     assert after["roof"].K == pytest.approx(0.26150943396226417, rel=REL)
@@ -110,13 +116,13 @@ def test_case1_walkup_before_after():
             "q_Hq": 3.1941007819096816,
             "q_Hw": 0.663885283018868,
             "q_Hd": 1.747127238660939,
-            "q_Hmc": 1.7426441666666674,
-            "q_HT": 7.347757470256156,
+            "q_Hmc": (13470.68016 - 11715.606) / 3024,
+            "q_HT": 6.185494970256156,
             "q_INF": 5.539097947214076,
-            "q_H": 9.086855417470233,
+            "q_H": 7.924592917470233,
         },
     )
-    assert res.eta == pytest.approx(0.7527950693891999, rel=REL)
+    assert res.eta == pytest.approx(0.7764014227608645, rel=REL)
     assert res.passed
     # element-level ε of the stairwell wall (derived, Δt = 12.2)
     row = next(x for x in res.before.elements if x["id"] == "stair-wall")
@@ -142,19 +148,24 @@ def test_case1_walkup_before_after():
 # Climate 太原: t_e = −1.1 → Δt = 19.1; I: H 108, S 118, E 62, W 60, N 36
 #   ε_S = 1 − 0.028·118/19.1 = 0.8270157068, ε_E = 0.9091099476, ε_W = 0.9120418848,
 #   ε_N = 0.9472251309, ε_roof = 1 − 0.028·108/19.1 = 0.8416753927
-# Before: wall K 1.70, roof 1.10, windows wood_single K 4.7, SHGC 0.85 × 0.70 = 0.595, doors 4.0
+# Before: wall K 1.70, roof 1.10, windows wood_single K 4.7, glazing SHGC 0.85 (C = 0.595),
+#   doors 4.0
 #   q_Hq = 1.70 × 19.1 × (0.82701571·280.8 + 0.91204188·136.8 + 0.94722513·(277.2 + 50.912)
 #          + 0.90910995·136.8) / 1728 = 14.8850055074
 #   q_Hw = 0.8416753927 × 1.10 × 432 × 19.1 / 1728 = 4.4209
 #   q_Hd = 0.2992592593 × 432 × 19.1 / 1728 = 1.4289629630
-#   q_Hmc = [4.7 × 19.1 × (151.2 + 7.2 + 92.4 + 7.2 + 7.488) − 0.7·0.595·(118·151.2 + 60·7.2
-#          + 36·(92.4 + 7.488) + 62·7.2) + 4.0 × 4.0 × 19.1] / 1728 = 8.5901950741
-#   q_HT = 29.3250635444; q_INF = 19.1 × 0.28 × 353/271.9 × 0.5 × 0.65 × 5184/1728 = 6.7695766826
-#   q_H = 29.3250635444 + 6.7695766826 − 3.8 = 32.2946402270
-# After: wall 0.42, roof 0.28, windows alu_tb_lowe_double K 2.2, SHGC 0.50 × 0.75 = 0.375,
+#   windows 265.488 m², Σ I·F = 118·151.2 + 60·7.2 + 36·(92.4 + 7.488) + 62·7.2 = 22315.968
+#   q_Hmc = [4.7 × 19.1 × 265.488 + 4.0 × 4.0 × 19.1 − 0.7·0.85 × 22315.968] / 1728
+#         = (24138.45776 − 13278.00096) / 1728 = 6.2849865741   (engine 0.1.0, C = 0.4165: 8.5901950741)
+#   q_HT = 14.8850055074 + 4.4209 + 1.4289629630 + 6.2849865741 = 27.0198550444
+#   q_INF = 19.1 × 0.28 × 353/271.9 × 0.5 × 0.65 × 5184/1728 = 6.7695766826
+#   q_H = 27.0198550444 + 6.7695766826 − 3.8 = 29.9894317270   (0.1.0: 32.2946402270)
+# After: wall 0.42, roof 0.28, windows alu_tb_lowe_double K 2.2, glazing SHGC 0.50 (C = 0.35),
 #   doors insulated 2.0 → q_Hq 3.6774719489, q_Hw 1.12532, q_Hd 1.4289629630,
-#   q_Hmc 3.1543195370, q_HT 9.3860744489, q_H 12.3556511315
-# η = 1 − 12.3556511315/32.2946402270 = 0.6174086150
+#   q_Hmc = [2.2 × 19.1 × 265.488 + 2.0 × 4.0 × 19.1 − 0.35 × 22315.968] / 1728
+#         = (11308.60576 − 7810.5888) / 1728 = 2.0243153704   (0.1.0, C = 0.2625: 3.1543195370)
+#   q_HT 8.2560702822, q_H 11.2256469648
+# η = 1 − 11.2256469648/29.9894317270 = 0.6256799039   (0.1.0: 0.6174086150)
 
 
 def test_case2_heated_stairwell_block():
@@ -181,10 +192,10 @@ def test_case2_heated_stairwell_block():
             "q_Hq": 14.88500550740741,
             "q_Hw": 4.420900000000001,
             "q_Hd": 1.428962962962963,
-            "q_Hmc": 8.590195074074076,
-            "q_HT": 29.325063544444447,
+            "q_Hmc": (24138.45776 - 13278.00096) / 1728,
+            "q_HT": 27.019855044444448,
             "q_INF": 6.7695766826039,
-            "q_H": 32.29464022704835,
+            "q_H": 29.989431727048345,
         },
     )
     _check(
@@ -193,14 +204,15 @@ def test_case2_heated_stairwell_block():
             "q_Hq": 3.67747194888889,
             "q_Hw": 1.1253200000000003,
             "q_Hd": 1.428962962962963,
-            "q_Hmc": 3.154319537037038,
-            "q_HT": 9.386074448888891,
+            "q_Hmc": (11308.60576 - 7810.5888) / 1728,
+            "q_HT": 8.256070282222224,
             "q_INF": 6.7695766826039,
-            "q_H": 12.355651131492792,
+            "q_H": 11.225646964826122,
         },
     )
-    assert res.before.seasonal["Q_kWh_m2"] == pytest.approx(98.43406341204337, rel=REL)
-    assert res.eta == pytest.approx(0.617408615032524, rel=REL)
+    # Q = 24 × 127 × 29.9894317270 / 1000
+    assert res.before.seasonal["Q_kWh_m2"] == pytest.approx(91.40778790404336, rel=REL)
+    assert res.eta == pytest.approx(0.6256799039409144, rel=REL)
     assert res.passed
     # advisory limits: front windows (WWR 0.35 > 0.3, ≥ 4 storeys) exceed 2.0
     lim = {x["id"]: x for x in res.limits}
@@ -284,7 +296,7 @@ def test_threshold_parameter_changes_verdict():
     r = load_example("walkup_brick_6storey.json")
     assert assess_retrofit(r, YANGQUAN, threshold=0.80).passed is False
     single = assess(r.before, YANGQUAN)
-    assert single.q_H == pytest.approx(36.758390680227144, rel=REL)
+    assert single.q_H == pytest.approx(35.44115984689381, rel=REL)
 
 
 def test_balcony_overhang_and_given_b_by_hand(data):

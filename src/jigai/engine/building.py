@@ -22,6 +22,7 @@ from typing import Any
 
 from .constructions import Construction, Layer, Position, construction_K
 from .errors import EngineInputError
+from .ground import K_of_zones, Zones, ground_zones, insulating_R
 from .params import EngineData
 
 
@@ -85,9 +86,11 @@ class Element:
     area [m²] is the gross area for walls (hosted openings are subtracted) and the element
     area otherwise; K [W/(m²·K)] is the mean K_m including thermal bridges; ``epsilon`` the
     JGJ 26 solar correction factor of opaque walls/roofs (None → derived from the climate by
-    the sol-air formula); ``shgc`` the whole-window SHGC (windows); ``b`` a temperature-
+    the sol-air formula); ``shgc`` the SHGC of a window's glazing (the frame is in the 0.70 of
+    C_mc, JGJ 26-2010 eq. 4.3.8; doors 0); ``b`` a temperature-
     difference factor (None → from ``faces``/basement type); ``host`` the id of the wall (or
-    roof) holding a window or door.
+    roof) holding a window or door; ``ground`` the zones (F_z [m²], R_z [m²·K/W]) of a floor on
+    ground computed by the zone method (``ground.py``; None when its K was given).
     """
 
     id: str
@@ -101,6 +104,7 @@ class Element:
     b: float | None = None
     host: str | None = None
     label: str = ""
+    ground: Zones | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -115,6 +119,7 @@ class Element:
             "b": self.b,
             "host": self.host,
             "label": self.label,
+            "ground_zones": [list(z) for z in self.ground] if self.ground else None,
         }
 
 
@@ -221,33 +226,131 @@ def _construction_K(spec: Any, path: str, position: Position, data: EngineData) 
             raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
         return construction_K(Construction(pos, K_p=K, delta_K=delta), data=data, field_path=path)
     if "layers" in spec:
-        layers = []
-        if not isinstance(spec["layers"], list):
-            raise EngineInputError(f"{path}.layers", "must be a list")
-        for j, lay in enumerate(spec["layers"]):
-            lp = f"{path}.layers[{j}]"
-            if not isinstance(lay, dict) or "material" not in lay:
-                raise EngineInputError(lp, "layer needs material and d")
-            layers.append(Layer(str(lay["material"]), _num(lay, "d", lp)))
+        layers = _layers(spec["layers"], f"{path}.layers")
         return construction_K(
-            Construction(pos, layers=tuple(layers), delta_K=delta), data=data, field_path=path
+            Construction(pos, layers=layers, delta_K=delta), data=data, field_path=path
         )
     raise EngineInputError(path, "construction needs K or layers")
 
 
+def _layers(spec: Any, path: str) -> tuple[Layer, ...]:
+    if not isinstance(spec, list):
+        raise EngineInputError(path, "must be a list")
+    out = []
+    for j, lay in enumerate(spec):
+        lp = f"{path}[{j}]"
+        if not isinstance(lay, dict) or "material" not in lay:
+            raise EngineInputError(lp, "layer needs material and d")
+        out.append(Layer(str(lay["material"]), _num(lay, "d", lp)))
+    return tuple(out)
+
+
+def _ground_floor(
+    spec: dict | None, length: float, depth: float, path: str, data: EngineData
+) -> tuple[float, Zones | None]:
+    """K [W/(m²·K)] and zones of a floor on ground (``ground.py``): ``None`` or a spec without
+    K/layers → uninsulated zone method; ``layers`` → insulated zone method (R0,z + Σd/(λ·α)
+    of the insulating layers); ``K`` → the given mean K (no zones). ``delta_K`` is added."""
+    if spec is None:
+        zones = ground_zones(length, depth, data)
+        return K_of_zones(zones), zones
+    if "position" in spec:
+        raise EngineInputError(
+            f"{path}.position",
+            "a floor on ground is computed by the zone method (地带法), not with the surface "
+            "resistances of a position: remove position",
+        )
+    delta = _num(spec, "delta_K", path, required=False, nonneg=True, default=0.0)
+    if "K" in spec:
+        K = _num(spec, "K", path)
+        if not K > 0:
+            raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
+        return K + delta, None
+    R = 0.0
+    if "layers" in spec:
+        R = insulating_R(_layers(spec["layers"], f"{path}.layers"), data, f"{path}.layers")
+    zones = ground_zones(length, depth, data, R_added=R)
+    return K_of_zones(zones) + delta, zones
+
+
+def _ground_floor_element(d: dict, path: str, area: float, data: EngineData):
+    """A detailed floor on ground without K: the zone method needs the plate's length and
+    depth [m] (2 m strips from the external walls), which must match its area (1 %)."""
+    for key in ("length", "depth"):
+        if key not in d:
+            raise EngineInputError(
+                f"{path}.{key}",
+                "missing: a floor on ground given by layers (or without K) is computed by the "
+                "zone method (地带法), which needs the floor plate's length and depth [m]; "
+                "or give its mean K",
+            )
+    L = _num(d, "length", path, positive=True)
+    D = _num(d, "depth", path, positive=True)
+    if abs(L * D - area) > 0.01 * area:
+        raise EngineInputError(
+            f"{path}.length",
+            f"length × depth = {L * D:g} m² differs from area {area:g} m² by more than 1 %",
+        )
+    return _ground_floor(d, L, D, path, data)
+
+
 def _window_K_shgc(spec: Any, path: str, data: EngineData) -> tuple[float, float]:
+    """K [W/(m²·K)] and SHGC [-] of a window (or a ``replace_windows`` measure).
+
+    A ``type`` of data/windows.csv gives both; ``K`` and/or ``shgc`` given beside a type
+    replace the type's value. Without a type both ``K`` and ``shgc`` are needed: a window
+    given by K alone is refused (naming ``<path>.shgc``) rather than taken as SHGC 0, which
+    would drop its solar gain from q_Hmc (JGJ 26-2010 eq. 4.3.8) without a word.
+    """
     if not isinstance(spec, dict):
         raise EngineInputError(path, "window construction must be an object")
-    if "type" in spec:
-        w = data.window(str(spec["type"]), f"{path}.type")
-        return w.K, w.shgc
-    K = _num(spec, "K", path)
-    if not K > 0:
-        raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
-    shgc = _num(spec, "shgc", path, required=False, nonneg=True, default=0.0)
-    if shgc > 1:
-        raise EngineInputError(f"{path}.shgc", f"must be ≤ 1, got {shgc:g}")
+    w = data.window(str(spec["type"]), f"{path}.type") if "type" in spec else None
+    if "K" in spec:
+        K = _num(spec, "K", path)
+        if not K > 0:
+            raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
+    elif w is not None:
+        K = w.K
+    else:
+        raise EngineInputError(
+            f"{path}.K", "missing (give a window type of data/windows.csv, or K with shgc)"
+        )
+    if "shgc" in spec:
+        shgc = _num(spec, "shgc", path, nonneg=True)
+        if shgc > 1:
+            raise EngineInputError(f"{path}.shgc", f"must be ≤ 1, got {shgc:g}")
+    elif w is not None:
+        shgc = w.shgc
+    else:
+        raise EngineInputError(
+            f"{path}.shgc",
+            "missing: a window given by K also needs shgc, the solar heat gain coefficient "
+            "of its glazing (0–1, e.g. 0.85 single clear, 0.75 double clear, 0.50 low-E), "
+            "or a window type of data/windows.csv instead of K; without it the window's "
+            "solar gain would be counted as zero",
+        )
     return K, shgc
+
+
+def _door_K(spec: Any, path: str, data: EngineData) -> float:
+    """K [W/(m²·K)] of a door (or a ``replace_doors`` measure): a ``type`` of
+    data/windows.csv, or ``K`` (which replaces the type's K when both are given). Doors are
+    opaque: they get no solar gain, so an ``shgc`` is refused rather than ignored."""
+    if not isinstance(spec, dict):
+        raise EngineInputError(path, "door construction must be an object")
+    if "shgc" in spec:
+        raise EngineInputError(
+            f"{path}.shgc",
+            "a door is opaque and gets no solar gain: give a glazed door as a window",
+        )
+    if "K" in spec:
+        K = _num(spec, "K", path)
+        if not K > 0:
+            raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
+        return K
+    if "type" in spec:
+        return data.window(str(spec["type"]), f"{path}.type").K
+    raise EngineInputError(f"{path}.K", "missing (give a door type of data/windows.csv, or K)")
 
 
 _DEFAULT_POSITION = {
@@ -274,20 +377,27 @@ def parse_element(d: Any, path: str, data: EngineData) -> Element:
     if orient not in ORIENTATIONS:
         raise EngineInputError(f"{path}.orientation", f"{orient!r} is not one of S, E, W, N, H")
     shgc = 0.0
-    if kind in (ElementKind.WINDOW, ElementKind.DOOR) and ("type" in d or "shgc" in d):
-        if "type" in d:
-            K, shgc = _window_K_shgc({"type": d["type"]}, path, data)
-            if "K" in d:
-                K = _num(d, "K", path)
-        else:
-            K, shgc = _window_K_shgc(d, path, data)
+    ground = None
+    on_ground = kind is ElementKind.FLOOR and faces is Faces.GROUND
+    if not on_ground and ("length" in d or "depth" in d):
+        key = "length" if "length" in d else "depth"
+        raise EngineInputError(f"{path}.{key}", "length and depth are for a floor on ground only")
+    if on_ground and "K" not in d:
+        K, ground = _ground_floor_element(d, path, area, data)
+    elif kind is ElementKind.WINDOW:
+        K, shgc = _window_K_shgc(d, path, data)
+    elif kind is ElementKind.DOOR and ("type" in d or "shgc" in d):
+        K = _door_K(d, path, data)
     elif "K" in d:
         K = _num(d, "K", path)
         if not K > 0:
             raise EngineInputError(f"{path}.K", f"K must be > 0 W/(m²·K), got {K:g}")
         K += _num(d, "delta_K", path, required=False, nonneg=True, default=0.0)
     elif "layers" in d:
-        K = _construction_K(d, path, _DEFAULT_POSITION.get(kind, Position.WALL), data)
+        pos = _DEFAULT_POSITION.get(kind, Position.WALL)
+        if kind is ElementKind.FLOOR and faces is Faces.OUTDOOR:
+            pos = Position.FLOOR_OVER_OUTDOOR  # 架空或外挑楼板: outdoor air below (R_e 0.04)
+        K = _construction_K(d, path, pos, data)
     else:
         raise EngineInputError(f"{path}.K", "missing (give K, layers, or a window type)")
     eps = _num(d, "epsilon", path, required=False)
@@ -319,6 +429,7 @@ def parse_element(d: Any, path: str, data: EngineData) -> Element:
         b,
         str(host) if host else None,
         d.get("label", ""),
+        ground,
     )
 
 
@@ -415,19 +526,8 @@ def orientation_of(azimuth_deg: float, data: EngineData) -> str:
 
 def ground_floor_K(length: float, depth: float, data: EngineData) -> float:
     """Mean K of an uninsulated floor on ground by the zone method (地带法) [W/(m²·K)]:
-    2 m strips from the perimeter inward with K from data/ground_zones.csv."""
-    area = length * depth
-
-    def inner(x):
-        return max(length - 2 * x, 0.0) * max(depth - 2 * x, 0.0)
-
-    x = 0.0
-    UA = 0.0
-    for width, K in data.ground_zones:
-        x_next = x + width
-        UA += K * (inner(x) - inner(x_next) if width != float("inf") else inner(x))
-        x = x_next
-    return UA / area
+    2 m strips from the perimeter inward with K from data/ground_zones.csv (``ground.py``)."""
+    return K_of_zones(ground_zones(length, depth, data))
 
 
 _FACADES = (
@@ -465,7 +565,7 @@ def expand_block(d: dict, path: str, data: EngineData) -> Building:
     if "window" not in cons:
         raise EngineInputError(f"{cp}.window", "missing")
     K_win, shgc = _window_K_shgc(cons["window"], f"{cp}.window", data)
-    K_door, _ = _window_K_shgc(cons.get("door", {"type": "steel_door_old"}), f"{cp}.door", data)
+    K_door = _door_K(cons.get("door", {"type": "steel_door_old"}), f"{cp}.door", data)
     floor = d.get("floor", "unheated_basement_with_windows")
     wwr = d.get("wwr", {})
     if not isinstance(wwr, dict):
@@ -582,12 +682,21 @@ def expand_block(d: dict, path: str, data: EngineData) -> Building:
     )
     basement = "unheated_basement_with_windows"
     if floor == "ground":
-        if "floor" in cons:
-            K_fl = _construction_K(cons["floor"], f"{cp}.floor", Position.WALL, data)
-        else:
-            K_fl = ground_floor_K(L, D, data)
+        spec = cons.get("floor")
+        if spec is not None and not (isinstance(spec, dict) and ("K" in spec or "layers" in spec)):
+            raise EngineInputError(f"{cp}.floor", "construction needs K or layers")
+        K_fl, zones = _ground_floor(spec, L, D, f"{cp}.floor", data)
         elements.append(
-            Element("floor", ElementKind.FLOOR, roof_area, K_fl, "H", Faces.GROUND, label="地面")
+            Element(
+                "floor",
+                ElementKind.FLOOR,
+                roof_area,
+                K_fl,
+                "H",
+                Faces.GROUND,
+                label="地面",
+                ground=zones,
+            )
         )
     elif floor in (
         "unheated_basement_with_windows",

@@ -14,6 +14,11 @@ JGJ 26-2010 §4.3 (the 2018 edition keeps the structure); all terms per m² of f
     q_Hy = Σ b_y·K_i·F_i·Δt / A0            enclosed balconies (simplified, see data)
     q_INF = Δt·C_p·ρ·N·V / A0, ρ = 353/(273 + t_e), V = 0.60·V0 or 0.65·V0  (eq. 4.3.10)
 
+q_H is a heating demand: where the gains exceed the losses (a deep retrofit in a sunny
+climate) eq. 4.3.3 gives a negative number, which JGJ 26 never reports; the engine clips q_H at
+0 (``heating_demand``), keeps the unclipped balance as ``terms["q_H_unclipped"]`` with a note,
+so that η ≤ 1 and the seasonal heat, coal and CO2 are never negative.
+
 Where a wall's ε is not given it is derived from the sol-air temperature,
 ε = 1 − a_s·R_e·I / Δt (ENERGY_METHOD.md §1), and reported as derived.
 
@@ -66,12 +71,16 @@ def epsilon_sol_air(I, dt, *, a_s=0.7, R_e=0.04):  # noqa: E741
 
 
 def C_mc(*, SHGC=None, SC=None, f_frame_curtain=0.70, tau_ref=0.87):
-    """Solar correction C_mc of a window [-], one function for both editions' forms:
+    """Solar correction C_mc of a window [-] (JGJ 26-2010 eq. 4.3.8), for both editions' terms:
 
-    - JGJ 26-2010 eq. 4.3.8: C_mc = 0.87 × 0.70 × SC (SC the window's shading coefficient);
-    - in SHGC terms (JGJ 26-2018 uses SHGC; SC = SHGC/0.87): C_mc = 0.70 × SHGC.
+    - JGJ 26-2010: C_mc = 0.87 × 0.70 × SC, SC the shading coefficient of the glazing, 0.87
+      the solar transmittance of 3 mm clear glass, 0.70 the reduction (折减系数) for the
+      window frame and curtains;
+    - in SHGC terms (JGJ 26-2018 and GB 55015-2021 use SHGC; SC = SHGC/0.87):
+      C_mc = 0.70 × SHGC, SHGC the glazing's g.
 
-    Both give the same number; pass exactly one of ``SHGC`` (whole window) or ``SC``.
+    The frame is counted once, in the 0.70: ``SHGC``/``SC`` are the glazing's values, not
+    multiplied by (1 − frame fraction) (see ``params.WindowType``). Pass exactly one of them.
     """
     if (SHGC is None) == (SC is None):
         raise ValueError("give exactly one of SHGC or SC")
@@ -102,8 +111,15 @@ def q_INF(t_n, t_e, *, N, V, A0, C_p=0.28, rho_numerator=353.0):
 
 
 def q_H(q_HT, q_INF_, q_IH):
-    """q_H = q_HT + q_INF − q_IH [W/m²] (JGJ 26-2010 eq. 4.3.3)."""
+    """The heat balance q_HT + q_INF − q_IH [W/m²] (JGJ 26-2010 eq. 4.3.3), before the clip
+    of ``heating_demand``."""
     return q_HT + q_INF_ - q_IH
+
+
+def heating_demand(q_H_balance):
+    """q_H = max(q_HT + q_INF − q_IH, 0) [W/m²]: the index is a heating demand, and JGJ 26
+    gives no negative demand — gains above the losses heat nothing (works on arrays)."""
+    return np.maximum(q_H_balance, 0.0)
 
 
 def seasonal(q_H_, Z, *, H_c=8.141, eta_1=0.90, eta_2=0.68, co2=2.77):
@@ -116,8 +132,25 @@ def seasonal(q_H_, Z, *, H_c=8.141, eta_1=0.90, eta_2=0.68, co2=2.77):
 
 
 def eta(q_H_before, q_H_after):
-    """Energy-efficiency improvement η = 1 − q_H,after/q_H,before [-] (ENERGY_METHOD.md)."""
-    return 1.0 - np.asarray(q_H_after, dtype=float) / q_H_before
+    """Energy-efficiency improvement η = 1 − q_H,after/q_H,before [-] (ENERGY_METHOD.md).
+
+    With q_H ≥ 0 (``heating_demand``) η ≤ 1. Where q_H,before is 0 there is no heating demand
+    to improve on and the ratio is undefined: η is reported as 0 (no improvement, never a
+    pass). Works on floats and arrays.
+    """
+    before = np.asarray(q_H_before, dtype=float)
+    after = np.asarray(q_H_after, dtype=float)
+    safe = np.where(before > 0, before, 1.0)
+    return np.where(before > 0, 1.0 - after / safe, 0.0)
+
+
+def clip_note(q_H_balance: float) -> str:
+    """The note of a clipped q_H (single-building result)."""
+    return (
+        f"q_H clipped at 0 W/m²: the gains exceed the losses (q_HT + q_INF − q_IH = "
+        f"{q_H_balance:.3f} W/m²); JGJ 26-2010 eq. 4.3.3 gives a heating demand, never a "
+        "negative one, so q_H and the seasonal heat, coal and CO2 are 0"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,6 +241,7 @@ class Assessment:
     seasonal: dict[str, float]
     parameters: IndexParameters
     V: float
+    notes: tuple[str, ...] = ()
     engine_version: str = ENGINE_VERSION
 
     @property
@@ -224,6 +258,7 @@ class Assessment:
             "terms": dict(self.terms),
             "elements": [dict(e) for e in self.elements],
             "seasonal": dict(self.seasonal),
+            "notes": list(self.notes),
         }
 
 
@@ -260,10 +295,15 @@ def assess(building: Building, climate: Climate, *, data: EngineData | None = No
     qinf = float(
         q_INF(p.t_n, climate.t_e, N=p.N, V=V, A0=A0, C_p=p.C_p, rho_numerator=p.rho_numerator)
     )
-    qh = float(q_H(q_HT, qinf, p.q_IH))
+    balance = float(q_H(q_HT, qinf, p.q_IH))
+    qh = float(heating_demand(balance))
     terms = {**sums, "q_HT": q_HT, "q_INF": qinf, "q_IH": p.q_IH, "q_H": qh}
+    notes: tuple[str, ...] = ()
+    if balance < 0:
+        terms["q_H_unclipped"] = balance
+        notes = (clip_note(balance),)
     seas = {k: float(v) for k, v in seasonal_from_data(qh, climate.Z, data).items()}
-    return Assessment(building, climate, terms, tuple(rows), seas, p, V)
+    return Assessment(building, climate, terms, tuple(rows), seas, p, V, notes)
 
 
 def seasonal_from_data(q_H_, Z, data: EngineData):
@@ -288,6 +328,7 @@ class RetrofitAssessment:
     threshold: float
     passed: bool
     limits: tuple[dict, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
     engine_version: str = ENGINE_VERSION
 
     def to_dict(self) -> dict:
@@ -301,6 +342,7 @@ class RetrofitAssessment:
             "eta_threshold": self.threshold,
             "passed": self.passed,
             "limits_advisory": [dict(r) for r in self.limits],
+            "notes": list(self.notes),
         }
 
 
@@ -323,9 +365,15 @@ def assess_retrofit(
     if thr is None:
         thr = data.p("eta_threshold")
     e = float(eta(before.q_H, after.q_H))
+    notes = tuple(f"before: {n}" for n in before.notes) + tuple(f"after: {n}" for n in after.notes)
+    if not before.q_H > 0:
+        notes += (
+            "η reported as 0 (not passed): the building has no heating demand before the "
+            "retrofit (q_H,before = 0), so there is nothing to improve on",
+        )
     lim = check_limits(retrofit.before, retrofit.after, climate.zone)
     return RetrofitAssessment(
-        retrofit.name, before, after, e, thr, bool(e >= thr - 1e-12), tuple(lim)
+        retrofit.name, before, after, e, thr, bool(e >= thr - 1e-12), tuple(lim), notes
     )
 
 
@@ -341,6 +389,7 @@ __all__ = [
     "delta_t",
     "epsilon_sol_air",
     "eta",
+    "heating_demand",
     "q_H",
     "q_INF",
     "q_opaque",

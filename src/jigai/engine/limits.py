@@ -7,15 +7,25 @@ source and confidence (currently ``recalled—check``); GB 55015-2021 prevails w
 
 from __future__ import annotations
 
+from functools import cache
+
 from .building import Building, Element, ElementKind, Faces
 from .tables import as_float, load_table
 
 
-def _limit_rows():
-    return load_table(
+@cache
+def _limit_rows() -> tuple[tuple[str, dict[str, str], frozenset[str], tuple[float, ...]], ...]:
+    """The limit table, read and parsed once per process: (key, row, zones, (storeys_min,
+    storeys_max, wwr_min, wwr_max, K_max)) per row, in file order."""
+    table = load_table(
         "limits_jgj26_2018.csv",
         key="key",
         required=("zones", "element", "storeys_min", "storeys_max", "wwr_min", "wwr_max", "K_max"),
+    )
+    cols = ("storeys_min", "storeys_max", "wwr_min", "wwr_max", "K_max")
+    return tuple(
+        (k, r, frozenset(r["zones"].split("|")), tuple(as_float(r, c, k) for c in cols))
+        for k, r in table.items()
     )
 
 
@@ -39,12 +49,11 @@ def limit_class(b: Building, e: Element) -> str | None:
 
 def find_limit(zone: str, element: str, storeys: int, wwr: float = 0.0) -> dict | None:
     """Row of the limit table for a zone, element class, storey count and WWR (or None)."""
-    for k, r in _limit_rows().items():
-        if zone not in r["zones"].split("|") or r["element"] != element:
+    for k, r, zones, (s_min, s_max, lo, hi, _) in _limit_rows():
+        if zone not in zones or r["element"] != element:
             continue
-        if not as_float(r, "storeys_min", k) <= storeys <= as_float(r, "storeys_max", k):
+        if not s_min <= storeys <= s_max:
             continue
-        lo, hi = as_float(r, "wwr_min", k), as_float(r, "wwr_max", k)
         if element == "window" and not (lo < wwr <= hi or (lo == 0 and wwr == 0)):
             continue
         return {**r, "key": k}

@@ -295,7 +295,7 @@ def _grid(eff: _Effects, env: Envelope):
         elif k == ir:  # §6.7.10 roof-edge band
             c = c + eff.edge_cost[:, :, None, None, :]
     P = math.prod(dims)
-    return env.q_H[:, None] + q.reshape(B, P), c.reshape(B, P), ok.reshape(B, P)
+    return np.maximum(env.q_H[:, None] + q.reshape(B, P), 0.0), c.reshape(B, P), ok.reshape(B, P)
 
 
 def _eta(q_after, q_before):

@@ -55,10 +55,15 @@ class Material:
 
 @dataclass(frozen=True)
 class WindowType:
-    """A window product: K [W/(m²·K)], glazing SHGC [-], frame fraction [-], air-tightness grade.
+    """A window product: K [W/(m²·K)], SHGC of its glazing [-], frame fraction [-],
+    air-tightness grade.
 
-    The whole-window SHGC is ``shgc_glazing × (1 − frame_fraction)`` and the shading
-    coefficient SC = SHGC / 0.87 (JGJ 26-2010 §2.1.x, SC_C = SC_B × (1 − F_K/F_C)).
+    The SHGC used by the index is the glazing's (``shgc_glazing``, g = 0.87 × SC of the
+    glass): JGJ 26-2010 eq. 4.3.8 writes the window's solar correction as
+    C_mc = 0.87 × 0.70 × SC, and its factor 0.70 is the reduction for the frame (and
+    curtains), so the frame is counted there and only there — multiplying the SHGC by
+    (1 − frame fraction) as well would count it twice. ``frame_fraction`` is kept as product
+    data (e.g. for a whole-window summer SHGC under GB 55015-2021); the index does not use it.
     """
 
     key: str
@@ -72,8 +77,8 @@ class WindowType:
 
     @property
     def shgc(self) -> float:
-        """Whole-window SHGC [-]."""
-        return self.shgc_glazing * (1.0 - self.frame_fraction)
+        """The SHGC an input ``shgc`` stands for: the glazing's g [-] (see class docstring)."""
+        return self.shgc_glazing
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,19 @@ from typing import Any
 
 from .building import (
     Building,
+    Element,
     ElementKind,
     Faces,
+    _door_K,
     _num,
     _window_K_shgc,
     parse_building,
     validate_building,
 )
-from .constructions import K_add_layer
+from .constructions import K_add_layer, R_layer
 from .errors import EngineInputError
-from .params import EngineData
+from .ground import K_of_zones, add_resistance
+from .params import EngineData, Material
 
 _SELECTORS = {
     "walls": lambda e: e.kind is ElementKind.WALL,
@@ -53,12 +56,33 @@ def _select(b: Building, sel: Any, path: str):
     raise EngineInputError(path, "must be a selector name or a list of element ids")
 
 
+def _insulated(e: Element, d: float, mat: Material, dK: float) -> Element:
+    """An element with an added layer d [m] of ``mat``: 1/K' = 1/K + d/(λ·α) (+ dK); a zoned
+    floor on ground adds d/(λ·α) to every zone's resistance (``ground.py``) and keeps its
+    thermal-bridge increment."""
+    if e.ground is not None:
+        bridge = e.K - K_of_zones(e.ground)
+        zones = add_resistance(e.ground, float(R_layer(d, mat.lambda_, mat.alpha)))
+        return replace(e, K=K_of_zones(zones) + bridge + dK, ground=zones)
+    return replace(e, K=float(K_add_layer(e.K, d, mat.lambda_, mat.alpha)) + dK)
+
+
+def _product_spec(m: dict, key: str) -> dict:
+    """The window/door spec of a replace_windows/replace_doors measure: ``{key: type}`` as
+    ``type``, with any ``K``/``shgc`` given beside it (they replace the type's values)."""
+    spec = {k: m[k] for k in ("K", "shgc") if k in m}
+    if key in m:
+        spec["type"] = m[key]
+    return spec
+
+
 def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> Building:
     """Apply a list of retrofit measures to a building (returns a new ``Building``).
 
     Measures: ``add_insulation`` {elements, material, thickness [m], delta_K?} →
-    1/K' = 1/K + d/(λ·α) (+ bridge increment); ``replace_windows`` {window | K, shgc};
-    ``replace_doors`` {door | K}; ``set_K`` {elements, K}; ``set_air_changes`` {N}.
+    1/K' = 1/K + d/(λ·α) (+ bridge increment); ``replace_windows`` {window type, optional K
+    and shgc replacing the type's | K and shgc} (K alone is refused: no silent SHGC 0);
+    ``replace_doors`` {door type | K}; ``set_K`` {elements, K}; ``set_air_changes`` {N}.
     """
     if not isinstance(measures, list):
         raise EngineInputError(path, "measures must be a list")
@@ -72,24 +96,19 @@ def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> B
             mat = data.material(str(m.get("material")), f"{mp}.material")
             d = _num(m, "thickness", mp, positive=True)
             dK = _num(m, "delta_K", mp, required=False, nonneg=True, default=0.0)
-            els = tuple(
-                replace(e, K=float(K_add_layer(e.K, d, mat.lambda_, mat.alpha)) + dK)
-                if sel(e)
-                else e
-                for e in b.elements
-            )
-        elif kind in ("replace_windows", "replace_doors"):
-            key = "window" if kind == "replace_windows" else "door"
-            default_sel = "windows" if kind == "replace_windows" else "doors"
-            sel = _select(b, m.get("elements", default_sel), f"{mp}.elements")
-            spec = {"type": m[key]} if key in m else m
-            K, shgc = _window_K_shgc(spec, mp, data)
-            els = tuple(
-                replace(e, K=K, shgc=shgc if e.kind is ElementKind.WINDOW else e.shgc)
-                if sel(e)
-                else e
-                for e in b.elements
-            )
+            els = tuple(_insulated(e, d, mat, dK) if sel(e) else e for e in b.elements)
+        elif kind == "replace_windows":
+            sel = _select(b, m.get("elements", "windows"), f"{mp}.elements")
+            if any(sel(e) and e.kind is not ElementKind.WINDOW for e in b.elements):
+                raise EngineInputError(f"{mp}.elements", "replace_windows acts on windows only")
+            K, shgc = _window_K_shgc(_product_spec(m, "window"), mp, data)
+            els = tuple(replace(e, K=K, shgc=shgc) if sel(e) else e for e in b.elements)
+        elif kind == "replace_doors":
+            sel = _select(b, m.get("elements", "doors"), f"{mp}.elements")
+            if any(sel(e) and e.kind is not ElementKind.DOOR for e in b.elements):
+                raise EngineInputError(f"{mp}.elements", "replace_doors acts on doors only")
+            K = _door_K(_product_spec(m, "door"), mp, data)
+            els = tuple(replace(e, K=K) if sel(e) else e for e in b.elements)
         elif kind == "set_K":
             sel = _select(b, m.get("elements"), f"{mp}.elements")
             K = _num(m, "K", mp)

@@ -62,17 +62,23 @@ def _shipped(name: str) -> str:
     return resources.files("jigai.engine").joinpath("data", name).read_text(encoding="utf-8")
 
 
+@cache
+def _shipped_rows(name: str, required: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    """The parsed rows of a shipped table, read and checked once per process."""
+    return tuple(_read_csv(_shipped(name), f"data/{name}", required))
+
+
 def load_table(
     name: str, *, key: str, required: Iterable[str] = (), override: str | Path | None = None
 ) -> dict[str, dict[str, str]]:
     """Rows of shipped table ``data/<name>``, keyed by column ``key``.
 
     ``override`` is a project CSV of the same columns whose rows replace or extend the
-    shipped ones.
+    shipped ones. The shipped file is parsed once per process (the rows returned are
+    copies, so a caller may change them); an override file is read at every call.
     """
     req = (key, *required)
-    rows = _read_csv(_shipped(name), f"data/{name}", req)
-    table = {r[key]: r for r in rows}
+    table = {r[key]: dict(r) for r in _shipped_rows(name, req)}
     if override is not None:
         p = Path(override)
         try:

@@ -4,7 +4,7 @@ A building stock is a ``StockArrays``: per building and per *element class* (wal
 orientation, stairwell walls by orientation, roof, floors, windows by orientation, skylights,
 stairwell windows, doors, balconies — see ``CLASSES``) the net area ``F[N, C]`` [m²] and mean
 ``K[N, C]`` [W/(m²·K)]; ε of the opaque classes ``eps[N, C_eps]`` (NaN → derived from the
-climate by the sol-air formula at assessment time); whole-window SHGC of the glazed classes
+climate by the sol-air formula at assessment time); the glazing SHGC of the glazed classes
 ``shgc[N, C_glz]``; temperature factors of the basement/balcony classes ``b[N, C_b]``; and per
 building A0, V0, V/V0, N, t_n, q_IH.
 
@@ -25,7 +25,7 @@ import numpy as np
 from .building import Building, ElementKind, Faces
 from .climate import Climate
 from .errors import EngineInputError
-from .heat_index import TERMS, element_b, index_parameters
+from .heat_index import TERMS, element_b, eta, heating_demand, index_parameters
 from .params import EngineData, default_data
 
 _TERM_NAMES = ("q_Hq", "q_Hw", "q_Hd", "q_Hmc", "q_Hy")
@@ -100,7 +100,7 @@ class StockArrays:
     F: np.ndarray  # (N, C) net areas [m²]
     K: np.ndarray  # (N, C) mean K [W/(m²·K)]
     eps: np.ndarray  # (N, len(EPS_CLASSES)) ε, NaN = derive from climate
-    shgc: np.ndarray  # (N, len(GLAZED_CLASSES)) whole-window SHGC
+    shgc: np.ndarray  # (N, len(GLAZED_CLASSES)) glazing SHGC (frame: the 0.70 of C_mc)
     b: np.ndarray  # (N, len(B_CLASSES)) temperature-difference factors
     A0: np.ndarray  # (N,) [m²]
     V0: np.ndarray  # (N,) [m³]
@@ -336,7 +336,11 @@ def climate_arrays(climate: Climate | Sequence[Climate], n: int) -> ClimateArray
 
 @dataclass(frozen=True)
 class StockResult:
-    """Every term per building [W/m²] and the seasonal figures per m² (arrays of length N)."""
+    """Every term per building [W/m²] and the seasonal figures per m² (arrays of length N).
+
+    ``terms["q_H"]`` is the heating demand clipped at 0 (``heat_index.heating_demand``);
+    ``terms["q_H_unclipped"]`` the balance q_HT + q_INF − q_IH before the clip.
+    """
 
     terms: dict[str, np.ndarray]
     seasonal: dict[str, np.ndarray]
@@ -400,12 +404,21 @@ def assess_stock(
         * stock.V0
         / stock.A0
     )
-    qh = q_HT + q_inf - stock.q_IH
-    terms.update({"q_HT": q_HT, "q_INF": q_inf, "q_IH": stock.q_IH.copy(), "q_H": qh})
+    balance = q_HT + q_inf - stock.q_IH
+    qh = heating_demand(balance)
+    terms.update(
+        {
+            "q_HT": q_HT,
+            "q_INF": q_inf,
+            "q_IH": stock.q_IH.copy(),
+            "q_H": qh,
+            "q_H_unclipped": balance,
+        }
+    )
     from .heat_index import seasonal_from_data
 
     seas = seasonal_from_data(qh, ca.Z, data)
-    assert set(terms) == set(TERMS)
+    assert set(terms) == {*TERMS, "q_H_unclipped"}
     return StockResult(terms, seas)
 
 
@@ -417,10 +430,11 @@ def assess_retrofit_stock(
     threshold: float | None = None,
     data: EngineData | None = None,
 ) -> dict[str, np.ndarray]:
-    """η = 1 − q_H,after/q_H,before and pass/fail for N retrofits at once."""
+    """η = 1 − q_H,after/q_H,before (``heat_index.eta``: 0 where q_H,before = 0) and
+    pass/fail for N retrofits at once."""
     data = data or default_data()
     thr = data.p("eta_threshold") if threshold is None else threshold
     rb = assess_stock(before, climate, data=data)
     ra = assess_stock(after, climate, data=data)
-    e = 1.0 - ra.q_H / rb.q_H
+    e = eta(rb.q_H, ra.q_H)
     return {"q_H_before": rb.q_H, "q_H_after": ra.q_H, "eta": e, "passed": e >= thr - 1e-12}
