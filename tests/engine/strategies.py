@@ -63,3 +63,71 @@ def climates(draw):
         I_N=irr["N"],
         provenance=ClimateProvenance(ClimateKind.ESTIMATED, "hypothesis", "estimate—check"),
     )
+
+
+@st.composite
+def any_climates(draw):
+    """Any heating climate, including mild, very sunny ones (t_e up to 10 ℃, up to 350 W/m²)
+    in which the gains of a deep retrofit can exceed its losses (q_H clipped at 0)."""
+    irr = {o: draw(st.floats(0, 350, **finite)) for o in "HSEWN"}
+    return Climate(
+        name="hypothesis (wide)",
+        zone="2A",
+        HDD18=3000.0,
+        CDD26=0.0,
+        Z=draw(st.floats(30, 200, **finite)),
+        t_e=draw(st.floats(-15, 10, **finite)),
+        I_H=irr["H"],
+        I_S=irr["S"],
+        I_E=irr["E"],
+        I_W=irr["W"],
+        I_N=irr["N"],
+        provenance=ClimateProvenance(ClimateKind.ESTIMATED, "hypothesis", "estimate—check"),
+    )
+
+
+_MATERIALS = ("eps", "graphite_eps", "xps", "rock_wool", "polyurethane", "foam_glass")
+_WINDOWS = ("pvc_double_clear", "alu_tb_lowe_double", "pvc_lowe_double", "pvc_lowe_triple_argon")
+
+
+@st.composite
+def measure_lists(draw, *, floor="ground"):
+    """A valid list of retrofit measures (every kind of apply_measures), 0 to 6 of them."""
+    out = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(
+            st.sampled_from(
+                ["add_insulation", "replace_windows", "replace_doors", "set_K", "set_air_changes"]
+            )
+        )
+        if kind == "add_insulation":
+            target = draw(st.sampled_from(["walls", "roof", "floor"]))
+            out.append(
+                {
+                    "measure": kind,
+                    "elements": target,
+                    "material": draw(st.sampled_from(_MATERIALS)),
+                    "thickness": draw(st.floats(0.01, 0.3, **finite)),
+                }
+            )
+        elif kind == "replace_windows":
+            if draw(st.booleans()):
+                out.append({"measure": kind, "window": draw(st.sampled_from(_WINDOWS))})
+            else:
+                out.append(
+                    {
+                        "measure": kind,
+                        "K": draw(st.floats(0.6, 6.5, **finite)),
+                        "shgc": draw(st.floats(0, 0.9, **finite)),
+                    }
+                )
+        elif kind == "replace_doors":
+            out.append({"measure": kind, "K": draw(st.floats(0.8, 6.0, **finite))})
+        elif kind == "set_K":
+            target = draw(st.sampled_from(["walls", "roof", "floor"]))
+            out.append(
+                {"measure": kind, "elements": target, "K": draw(st.floats(0.1, 3, **finite))}
+            )
+        else:
+            out.append({"measure": kind, "N": draw(st.floats(0.2, 1.0, **finite))})
+    return out

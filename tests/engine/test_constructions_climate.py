@@ -70,7 +70,7 @@ def test_every_table_row_has_source_and_known_confidence():
         ("zones.csv", "zone"),
         ("climate.csv", "city"),
         ("climate_normals.csv", "station"),
-        ("limits_jgj26_2018.csv", "key"),
+        ("envelope_limits.csv", "key"),
     ):
         rows = load_table(name, key=key)
         assert rows

@@ -11,7 +11,9 @@ Main entry points::
     )
 """
 
-ENGINE_VERSION = "jigai-engine 0.1.0 (JGJ 26-2010 §4.3 index)"
+# 0.2.0: q_H clipped at 0, window frame counted once (glazing SHGC), SHGC never silently 0,
+# floors on ground by the zone method, limits of GB 55015-2021 (docs/engine.md "Changes")
+ENGINE_VERSION = "jigai-engine 0.2.0 (JGJ 26-2010 §4.3 index; GB 55015-2021 limits)"
 
 from .building import (  # noqa: E402
     Building,

@@ -355,7 +355,8 @@ def assess_retrofit(
 ) -> RetrofitAssessment:
     """Assess a retrofit: q_H before and after under the same climate, η, pass/fail
     (η ≥ threshold; threshold from the argument, the document, or data ``eta_threshold``),
-    and the advisory JGJ 26-2018 limit check of the retrofitted elements."""
+    and the advisory check of the retrofitted elements against the limits in force
+    (GB 55015-2021, ``limits.check_limits``)."""
     from .limits import check_limits
 
     data = data or default_data()

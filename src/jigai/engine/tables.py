@@ -6,6 +6,8 @@ each row carries the ``source`` it was taken from and a ``confidence``:
 - ``verified`` — checked against the printed text of the cited source;
 - ``project-method`` — as stated in the project's method page (ENERGY_METHOD.md), which
   restates the standard; not re-checked against the printed text;
+- ``corroborated—check`` — agrees with an independent transcription of the cited table (named
+  in the source), not checked against the printed text;
 - ``recalled—check`` — a standard's value recalled by the author, not verified;
 - ``estimate—check`` — an engineering estimate, not from a standard;
 - ``assumption`` — a programme or modelling assumption;
@@ -28,6 +30,7 @@ from .errors import EngineInputError
 CONFIDENCE_LEVELS = (
     "verified",
     "project-method",
+    "corroborated—check",
     "recalled—check",
     "estimate—check",
     "assumption",
