@@ -29,6 +29,7 @@ from jigai.engine import (
     climate_for_city,
     default_data,
     expand_block,
+    heat_index,
     parse_building,
 )
 from jigai.engine.errors import EngineInputError
@@ -275,7 +276,7 @@ def reassess_with_measures(b: Building, programme, measures: list[dict]) -> tupl
     before = assess(building, climate, data=data)
     after = assess(apply_measures(building, measures, "as_built", data), climate, data=data)
     q_before, q_after = before.to_dict()["terms"]["q_H"], after.to_dict()["terms"]["q_H"]
-    eta = Decimal(f"{1 - q_after / q_before:.4f}")
+    eta = Decimal(f"{float(heat_index.eta(q_before, q_after)):.4f}")
     record = {
         "engine_version": ENGINE_VERSION,
         "climate": climate.to_dict(),

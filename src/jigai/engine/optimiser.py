@@ -299,7 +299,9 @@ def _grid(eff: _Effects, env: Envelope):
 
 
 def _eta(q_after, q_before):
-    return 1.0 - q_after / q_before[:, None]
+    """η of every package (``heat_index.eta``: 0 where there is no demand before)."""
+    safe = np.where(q_before > 0, q_before, 1.0)[:, None]
+    return np.where(q_before[:, None] > 0, 1.0 - q_after / safe, 0.0)
 
 
 def _pick_least_cost(cost, eta, mask):
