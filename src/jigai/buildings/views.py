@@ -225,6 +225,13 @@ def summary(request):
         services.summary(request.user, programme) if programme else ([], [], [])
     )
     reasons = services.reason_counts(request.user, programme) if programme else {}
+    superseded = (
+        eligibility.superseded(
+            Screening.objects.for_user(request.user).filter(programme=programme)
+        ).count()
+        if programme
+        else 0
+    )
     return render(
         request,
         "buildings/summary.html",
@@ -233,8 +240,9 @@ def summary(request):
             "statuses": statuses,
             "rows": rows,
             "totals": totals,
+            "superseded": superseded,
             "reasons": [
-                (eligibility.RULES[code], n)
+                (eligibility.RULE_NAMES[code], n)
                 for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])
             ],
         },
