@@ -26,7 +26,6 @@ from jigai.engine import (
     ENGINE_VERSION,
     apply_measures,
     assess,
-    climate_for_city,
     default_data,
     expand_block,
     parse_building,
@@ -36,6 +35,7 @@ from jigai.engine.fire import FireContext
 from jigai.engine.funding import split_funding
 from jigai.engine.measures import default_catalogue
 from jigai.engine.optimiser import optimise_building
+from jigai.programmes.climates import CountyClimates, climate_for_building
 from jigai.stock.engine_input import block_from_row
 from jigai.stock.schema import columns
 
@@ -91,7 +91,7 @@ def assess_one(
     """The engine's result for one building (not saved)."""
     data = data or default_data()
     catalogue = catalogue or default_catalogue()
-    climate = climate or climate_for_city(programme.climate_city)
+    climate = climate or climate_for_building(programme, b)
     inputs, digest, building, error = prepared or prepare(
         b, programme, climate=climate, catalogue=catalogue, data=data
     )
@@ -162,7 +162,7 @@ def assess_buildings(
     programme, buildings, *, actor=None, actor_name: str = "", force: bool = False
 ) -> Counter:
     """Assess (or re-assess where anything changed) the buildings; store and audit the run."""
-    climate = climate_for_city(programme.climate_city)
+    climate_of = CountyClimates(programme)
     catalogue = default_catalogue()
     data = default_data()
     current = {
@@ -175,6 +175,7 @@ def assess_buildings(
     for b in buildings.select_related("division", "community", "community__street").iterator(
         chunk_size=500
     ):
+        climate = climate_of(b.division.code)  # the building's county climate (programme data)
         prepared = prepare(b, programme, climate=climate, catalogue=catalogue, data=data)
         if not force and current.get(b.pk) == prepared[1]:
             counts["unchanged"] += 1
@@ -195,11 +196,11 @@ def assess_buildings(
             action="survey.assess",
             obj=programme,
             division_code=programme.city.code,
-            summary=_("Assessed %(n)d building(s) with %(e)s, climate %(c)s: %(counts)s")
+            summary=_("Assessed %(n)d building(s) with %(e)s, climates %(c)s: %(counts)s")
             % {
                 "n": len(fresh),
                 "e": ENGINE_VERSION,
-                "c": climate.name,
+                "c": "，".join(climate_of.names()) or "—",
                 "counts": "，".join(f"{k} {v}" for k, v in sorted(counts.items())),
             },
             after=dict(counts),
@@ -211,7 +212,7 @@ def reassess_with_measures(b: Building, programme, measures: list[dict]) -> tupl
     """η of the building with the given engine measures (an as-built check), and the
     record that makes it traceable: inputs, measures, terms, engine and climate."""
     data, catalogue = default_data(), default_catalogue()
-    climate = climate_for_city(programme.climate_city)
+    climate = climate_for_building(programme, b)
     inputs, digest, building, error = prepare(
         b, programme, climate=climate, catalogue=catalogue, data=data
     )

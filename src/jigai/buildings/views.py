@@ -104,6 +104,7 @@ def building_detail(request, pk):
         if programme
         else None
     )
+    climate_now, climate_changed = _county_climate(programme, building, current)
     terms = []
     if current and current.before:
         before, after = current.before["terms"], current.after["terms"]
@@ -116,6 +117,8 @@ def building_detail(request, pk):
         {
             "assessment": current,
             "terms": terms,
+            "climate_now": climate_now,
+            "climate_changed": climate_changed,
             "b": building,
             "programme": programme,
             "screening": screening,
@@ -128,6 +131,27 @@ def building_detail(request, pk):
             and screening.status in (Screening.Status.EXCLUDED, Screening.Status.INCOMPLETE),
         },
     )
+
+
+def _county_climate(programme, building, current):
+    """(the climate the programme now gives the building's county or None, whether the
+    stored assessment ``current`` was made in another climate)."""
+    from jigai.engine.errors import EngineInputError
+    from jigai.programmes.climates import climate_for_building
+
+    if programme is None:
+        return None, False
+    try:
+        now = climate_for_building(programme, building)
+    except EngineInputError:
+        return None, False
+    used = current.climate if current else {}
+    changed = bool(used) and (used.get("name"), used.get("Z"), used.get("t_e")) != (
+        now.name,
+        now.Z,
+        now.t_e,
+    )
+    return now, changed
 
 
 @capability_required(Cap.IMPORT_BUILDINGS)

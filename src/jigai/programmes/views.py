@@ -9,7 +9,7 @@ from jigai.accounts.roles import Cap
 from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
 from jigai.dashboard.services import progress_table
-from jigai.programmes import services
+from jigai.programmes import climates, services
 from jigai.programmes.forms import CopyForm, ParametersForm, parse_target_cells
 from jigai.programmes.models import Programme
 from jigai.projects import workflow
@@ -26,6 +26,7 @@ def programme_list(request):
 @capability_required(Cap.VIEW_PROGRAMME)
 def programme_detail(request, pk):
     programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
+    county_climates = climates.table(programme)
     return render(
         request,
         "programmes/detail.html",
@@ -33,6 +34,10 @@ def programme_detail(request, pk):
             "programme": programme,
             "table": progress_table(programme, request.user),
             "checks": services.consistency(programme),
+            "county_climates": county_climates,
+            "climate_sources": list(
+                {r.climate.name: r.climate for r in county_climates if r.climate}.values()
+            ),
             "copy_form": CopyForm(initial={"year": programme.year + 1}),
             "statuses": Programme.Status,
         },
@@ -46,9 +51,10 @@ def programme_edit(request, pk):
         request.POST or None,
         instance=Programme.objects.get(pk=pk),
         initial={"version": programme.version},
+        counties=Division.objects.filter(parent=programme.city_id),
     )
     if request.method == "POST" and form.is_valid():
-        changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
+        changes = form.changes()
         try:
             services.update_parameters(
                 programme,
