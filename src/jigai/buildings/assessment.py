@@ -33,6 +33,7 @@ from jigai.engine import (
 from jigai.engine.errors import EngineInputError
 from jigai.engine.fire import FireContext
 from jigai.engine.funding import split_funding
+from jigai.engine.limits import check_limits
 from jigai.engine.measures import default_catalogue
 from jigai.engine.optimiser import optimise_building
 from jigai.programmes.climates import CountyClimates, climate_for_building
@@ -123,11 +124,8 @@ def assess_one(
     )
     package = optimum.least_cost or optimum.best
     before = assess(building, climate, data=data)
-    after = assess(
-        apply_measures(building, package.engine_measures(catalogue), "package", data),
-        climate,
-        data=data,
-    )
+    retrofitted = apply_measures(building, package.engine_measures(catalogue), "package", data)
+    after = assess(retrofitted, climate, data=data)
     split = split_funding(
         package.cost_fen,
         floor_area_m2=b.floor_area_m2,
@@ -137,7 +135,7 @@ def assess_one(
     return Assessment(
         **base,
         before=_terms(before),
-        after=_terms(after),
+        after={**_terms(after), "limits": limit_check(building, retrofitted, climate.zone)},
         package={
             **package.to_dict(),
             "label": package.label,
@@ -156,6 +154,20 @@ def assess_one(
 def _terms(a) -> dict:
     d = a.to_dict()
     return {"terms": d.get("terms"), "seasonal": d.get("seasonal"), "geometry": d.get("geometry")}
+
+
+def limit_check(before, after, zone: str) -> dict:
+    """The advisory check of the retrofitted elements against the limits in force for the
+    climate zone (``jigai.engine.limits.check_limits``), as stored in ``Assessment.after``
+    under ``"limits"``: {"zone", "rows": [{id, class, orientation, K, K_max, ok, source,
+    confidence, …}]} — one row per element whose K the package changed, plus the shape
+    factor."""
+    orientation = {e.id: e.orientation for e in after.elements}
+    rows = [
+        jsonable({**row, "orientation": orientation.get(row["id"])})
+        for row in check_limits(before, after, zone)
+    ]
+    return {"zone": zone, "rows": rows}
 
 
 def assess_buildings(
@@ -219,7 +231,8 @@ def reassess_with_measures(b: Building, programme, measures: list[dict]) -> tupl
     if error:
         raise EngineInputError("survey", error)
     before = assess(building, climate, data=data)
-    after = assess(apply_measures(building, measures, "as_built", data), climate, data=data)
+    as_built = apply_measures(building, measures, "as_built", data)
+    after = assess(as_built, climate, data=data)
     q_before, q_after = before.to_dict()["terms"]["q_H"], after.to_dict()["terms"]["q_H"]
     eta = Decimal(f"{1 - q_after / q_before:.4f}")
     record = {
@@ -229,6 +242,6 @@ def reassess_with_measures(b: Building, programme, measures: list[dict]) -> tupl
         "inputs_digest": digest,
         "measures": measures,
         "before": _terms(before),
-        "after": _terms(after),
+        "after": {**_terms(after), "limits": limit_check(building, as_built, climate.zone)},
     }
     return eta, record

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from jigai.accounts.roles import Cap
 from jigai.buildings import assessment, eligibility, excel, importer, services
 from jigai.buildings.forms import ExceptionForm, UploadForm
+from jigai.buildings.limit_report import limit_report
 from jigai.buildings.models import Building, ImportJob, Screening
 from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
@@ -117,6 +118,7 @@ def building_detail(request, pk):
         {
             "assessment": current,
             "terms": terms,
+            "limits": limit_report(current.after) if current else None,
             "climate_now": climate_now,
             "climate_changed": climate_changed,
             "b": building,
