@@ -92,3 +92,23 @@ def test_a_result_stored_without_a_limit_check_says_so(client_as, programme):
     html = client_as("cq_officer").get(f"/buildings/{a.building_id}/").content.decode()
     assert "未保存限值核对" in html
     assert 'data-testid="limits-exceeding"' not in html
+
+
+def test_results_stored_in_the_older_record_format_are_assessed_again(programme, monkeypatch):
+    """The record format is part of the inputs digest: results stored before the record held
+    the limit check are re-assessed by the next run (and then carry it)."""
+    from jigai.buildings import assessment
+    from jigai.buildings.models import Building
+
+    some = Building.objects.filter(
+        division__code="kuangqu", assessments__is_current=True, assessments__error=""
+    ).order_by("pk")[:2]
+    some = Building.objects.filter(pk__in=[b.pk for b in some])
+    monkeypatch.setattr(assessment, "RECORD", "record: terms, package, funding")
+    assert "unchanged" not in assessment.assess_buildings(programme, some, actor_name="t")
+    monkeypatch.undo()
+    counts = assessment.assess_buildings(programme, some, actor_name="t")
+    assert "unchanged" not in counts and sum(counts.values()) == 2
+    assert all(
+        "limits" in a.after for a in Assessment.objects.filter(building__in=some, is_current=True)
+    )

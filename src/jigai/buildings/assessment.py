@@ -40,6 +40,9 @@ from jigai.programmes.climates import CountyClimates, climate_for_building
 from jigai.stock.engine_input import block_from_row
 from jigai.stock.schema import columns
 
+# What a stored result holds beyond the engine's terms; part of the digest, so results
+# stored before the record held the limit check are assessed again on the next run.
+RECORD = "record: terms, package, funding, limit check"
 CROWDED_USES = {"school", "hospital", "commercial"}  # GB 50016-2014 §6.7.4 (see engine.fire)
 
 
@@ -72,6 +75,7 @@ def prepare(b: Building, programme, *, climate, catalogue, data) -> tuple[dict, 
         threshold,
         programme.provincial_subsidy_fen_per_m2,
         programme.owner_contribution_fen_per_m2,
+        RECORD,
     ]
     try:
         if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
