@@ -10,6 +10,7 @@ from jigai.engine import (
     apply_measures,
     assess,
     climate_for_city,
+    climate_from_normals_station,
     default_data,
     expand_block,
 )
@@ -41,7 +42,10 @@ def test_stored_result_is_reproducible_from_its_inputs(programme):
     a = Assessment.objects.filter(programme=programme, is_current=True, reaches=True).first()
     data = default_data()
     building = expand_block(a.inputs["block"], "building", data)
-    climate = climate_for_city(programme.climate_city)
+    # the county's climate of the 2023 plan: 盂县 its 1991–2020 normals, the others 阳泉
+    yu = a.division.code == "yuxian"
+    climate = climate_from_normals_station("yuxian") if yu else climate_for_city("阳泉")
+    assert a.climate["name"] == climate.name
     before = assess(building, climate, data=data)
     after = assess(
         apply_measures(building, a.package["engine_measures"], "package", data), climate, data=data
@@ -121,6 +125,6 @@ def test_a_detailed_envelope_is_used_instead_of_the_block(programme):
     data = default_data()
     expected = assess(
         jigai.engine.parse_building(detailed, "envelope", data),
-        climate_for_city(programme.climate_city),
+        climate_from_normals_station("yuxian"),  # a 盂县 building: its county's climate
     )
     assert abs(float(a.q_h_before) - expected.to_dict()["terms"]["q_H"]) < 5e-4

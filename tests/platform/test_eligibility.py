@@ -42,26 +42,112 @@ def _building(**over):
     ],
 )
 def test_rules(programme, over, status, rules):
-    verdict = judge(_building(**over), programme, combined=False, has_exception=False)
+    verdict = judge(_building(**over), programme, has_exception=False)
     assert verdict.status == status
     assert [r["rule"] for r in verdict.reasons] == rules
 
 
-def test_combined_with_renovation_is_in_scope_whatever_else(programme):
-    verdict = judge(
-        _building(in_demolition_area=True, energy_efficient=True),
-        programme,
-        combined=True,
-        has_exception=False,
+def _combined_building(**over):
+    """A demo residential building of an old-community renovation project, re-surveyed."""
+    b = (
+        Building.objects.filter(community__old_community_renovation=True, use="residential")
+        .order_by("pk")
+        .first()
     )
-    assert (verdict.status, verdict.reasons) == (S.ELIGIBLE, [{"rule": "combined"}])
+    fields = dict(
+        in_demolition_area=False, safety_grade="A", remaining_life_years=30, energy_efficient=False
+    )
+    fields.update(over)
+    Building.objects.filter(pk=b.pk).update(**fields)
+    return Building.objects.get(pk=b.pk)
+
+
+@pytest.mark.parametrize(
+    ("over", "status", "reasons"),
+    [
+        ({}, S.ELIGIBLE, []),
+        ({"in_demolition_area": True}, S.EXCLUDED, ["Inside a planned demolition area"]),
+        (
+            {"safety_grade": "C"},
+            S.EXCLUDED,
+            ["Safety appraisal grade C (the programme accepts A,B)"],
+        ),
+        (
+            {"remaining_life_years": 15},
+            S.EXCLUDED,
+            ["15 years of use left after retrofit, fewer than 20"],
+        ),
+        ({"energy_efficient": True}, S.EXCLUDED, ["Already an energy-efficient building"]),
+        (
+            {"safety_grade": ""},
+            S.INCOMPLETE,
+            ["Survey incomplete: no safety appraisal grade"],
+        ),
+    ],
+    ids=["passes", "demolition", "grade C", "15 years", "energy-efficient", "no grade"],
+)
+def test_combined_buildings_pass_the_same_checks(programme, over, status, reasons):
+    """二（二）1: a building combined with old-community renovation is still checked;
+    only the task-table column differs."""
+    b = _combined_building(**over)
+    counts = screen(programme, Building.objects.filter(pk=b.pk), actor=None, actor_name="test")
+    assert counts == {status: 1}
+    stored = Screening.objects.get(building=b, programme=programme)
+    assert stored.status == status
+    assert [describe(r) for r in stored.reasons] == reasons
+    assert stored.category.code == "residential_combined"
+
+
+def test_an_exception_still_lifts_a_combined_building(programme, user):
+    b = _combined_building(in_demolition_area=True, safety_grade="C", remaining_life_years=15)
+    screen(programme, Building.objects.filter(pk=b.pk), actor=None, actor_name="test")
+    stored = Screening.objects.get(building=b, programme=programme)
+    assert stored.status == S.EXCLUDED
+    assert [r["rule"] for r in stored.reasons] == ["demolition_area", "unsafe", "short_life"]
+    grant_exception(
+        b, programme, "纳入老旧小区改造统筹实施，经市住建局专题会议同意", actor=user("zjj_admin")
+    )
+    screen(programme, Building.objects.filter(pk=b.pk), actor=None, actor_name="test")
+    stored.refresh_from_db()
+    assert stored.status == S.EXCEPTION
+    # the reasons stay on record beside the exception
+    assert [r["rule"] for r in stored.reasons] == ["demolition_area", "unsafe", "short_life"]
+    assert stored.category.code == "residential_combined"
+
+
+def test_superseded_screenings_are_shown_and_a_rescreen_corrects_them(client_as, programme):
+    """A screening stored by the old rule (combined → eligible unchecked) is counted on the
+    summary page and named on the building page; "Screen all buildings again" corrects it."""
+    from jigai.buildings.eligibility import superseded
+
+    b = _combined_building(in_demolition_area=True)
+    Screening.objects.filter(building=b, programme=programme).update(
+        status=S.ELIGIBLE, reasons=[{"rule": "combined"}]
+    )
+    own = Screening.objects.filter(programme=programme)
+    assert superseded(own).count() == 1  # the demo itself was screened by the new rules
+    client = client_as("zjj_admin")
+    page = client.get("/buildings/summary/").content.decode()
+    assert 'data-testid="superseded"' in page and "1 栋楼按已废止的规则筛查" in page
+    # the rule counts name each rule without a building's values
+    assert "房屋安全鉴定等级不符合本年度实施方案要求" in page and "%(" not in page
+    page = client.get(f"/buildings/{b.pk}/").content.decode()
+    assert "已废止的规则" in page
+    # a county officer sees only their own county's count
+    other = client_as("cq_officer").get("/buildings/summary/")
+    assert other.context["superseded"] == 0
+    response = client_as("zjj_admin").post("/buildings/screen/")
+    assert response.status_code == 302
+    stored = Screening.objects.get(building=b, programme=programme)
+    assert (stored.status, stored.reasons) == (S.EXCLUDED, [{"rule": "demolition_area"}])
+    assert superseded(own).count() == 0
+    assert client.get("/buildings/summary/").context["superseded"] == 0
 
 
 def test_reasons_read_as_sentences(programme):
     verdict = judge(
         _building(safety_grade="C", remaining_life_years=12),
         programme,
-        combined=False,
         has_exception=False,
     )
     assert [describe(r) for r in verdict.reasons] == [
@@ -83,7 +169,6 @@ def test_rules_follow_the_programme_year(programme, user):
     verdict = judge(
         _building(safety_grade="B", remaining_life_years=22),
         programme,
-        combined=False,
         has_exception=False,
     )
     assert [r["rule"] for r in verdict.reasons] == ["unsafe", "short_life"]

@@ -26,7 +26,6 @@ from jigai.engine import (
     ENGINE_VERSION,
     apply_measures,
     assess,
-    climate_for_city,
     default_data,
     expand_block,
     heat_index,
@@ -35,11 +34,16 @@ from jigai.engine import (
 from jigai.engine.errors import EngineInputError
 from jigai.engine.fire import FireContext
 from jigai.engine.funding import split_funding
+from jigai.engine.limits import check_limits
 from jigai.engine.measures import default_catalogue
 from jigai.engine.optimiser import optimise_building
+from jigai.programmes.climates import CountyClimates, climate_for_building
 from jigai.stock.engine_input import block_from_row
 from jigai.stock.schema import columns
 
+# What a stored result holds beyond the engine's terms; part of the digest, so results
+# stored before the record held the limit check are assessed again on the next run.
+RECORD = "record: terms, package, funding, limit check"
 CROWDED_USES = {"school", "hospital", "commercial"}  # GB 50016-2014 §6.7.4 (see engine.fire)
 
 
@@ -87,6 +91,7 @@ def prepare(
         programme.owner_contribution_fen_per_m2,
         programme.package_rules,
         sorted(lifted),
+        RECORD,
     ]
     try:
         if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
@@ -117,7 +122,7 @@ def assess_one(
     blocks, or no package at all when nothing meets the rules."""
     data = data or default_data()
     catalogue = catalogue or default_catalogue()
-    climate = climate or climate_for_city(programme.climate_city)
+    climate = climate or climate_for_building(programme, b)
     if lifted is None:
         lifted = lifted_rules([b], programme).get(b.pk, frozenset())
     inputs, digest, building, error = prepared or prepare(
@@ -168,11 +173,8 @@ def assess_one(
             q_h_before=Decimal(f"{optimum.q_H_before:.3f}"),
             reaches=False,
         )
-    after = assess(
-        apply_measures(building, package.engine_measures(catalogue), "package", data),
-        climate,
-        data=data,
-    )
+    retrofitted = apply_measures(building, package.engine_measures(catalogue), "package", data)
+    after = assess(retrofitted, climate, data=data)
     split = split_funding(
         package.cost_fen,
         floor_area_m2=b.floor_area_m2,
@@ -182,7 +184,7 @@ def assess_one(
     return Assessment(
         **base,
         before=_terms(before),
-        after=_terms(after),
+        after={**_terms(after), "limits": limit_check(building, retrofitted, climate.zone)},
         package={
             **package.to_dict(),
             "label": package.label,
@@ -204,11 +206,25 @@ def _terms(a) -> dict:
     return {"terms": d.get("terms"), "seasonal": d.get("seasonal"), "geometry": d.get("geometry")}
 
 
+def limit_check(before, after, zone: str) -> dict:
+    """The advisory check of the retrofitted elements against the limits in force for the
+    climate zone (``jigai.engine.limits.check_limits``), as stored in ``Assessment.after``
+    under ``"limits"``: {"zone", "rows": [{id, class, orientation, K, K_max, ok, source,
+    confidence, …}]} — one row per element whose K the package changed, plus the shape
+    factor."""
+    orientation = {e.id: e.orientation for e in after.elements}
+    rows = [
+        jsonable({**row, "orientation": orientation.get(row["id"])})
+        for row in check_limits(before, after, zone)
+    ]
+    return {"zone": zone, "rows": rows}
+
+
 def assess_buildings(
     programme, buildings, *, actor=None, actor_name: str = "", force: bool = False
 ) -> Counter:
     """Assess (or re-assess where anything changed) the buildings; store and audit the run."""
-    climate = climate_for_city(programme.climate_city)
+    climate_of = CountyClimates(programme)
     catalogue = default_catalogue()
     data = default_data()
     current = {
@@ -222,6 +238,7 @@ def assess_buildings(
     for b in buildings.select_related("division", "community", "community__street").iterator(
         chunk_size=500
     ):
+        climate = climate_of(b.division.code)  # the building's county climate (programme data)
         mine = lifted.get(b.pk, frozenset())
         prepared = prepare(
             b, programme, climate=climate, catalogue=catalogue, data=data, lifted=mine
@@ -251,11 +268,11 @@ def assess_buildings(
             action="survey.assess",
             obj=programme,
             division_code=programme.city.code,
-            summary=_("Assessed %(n)d building(s) with %(e)s, climate %(c)s: %(counts)s")
+            summary=_("Assessed %(n)d building(s) with %(e)s, climates %(c)s: %(counts)s")
             % {
                 "n": len(fresh),
                 "e": ENGINE_VERSION,
-                "c": climate.name,
+                "c": "，".join(climate_of.names()) or "—",
                 "counts": "，".join(f"{k} {v}" for k, v in sorted(counts.items())),
             },
             after=dict(counts),
@@ -267,14 +284,15 @@ def reassess_with_measures(b: Building, programme, measures: list[dict]) -> tupl
     """η of the building with the given engine measures (an as-built check), and the
     record that makes it traceable: inputs, measures, terms, engine and climate."""
     data, catalogue = default_data(), default_catalogue()
-    climate = climate_for_city(programme.climate_city)
+    climate = climate_for_building(programme, b)
     inputs, digest, building, error = prepare(
         b, programme, climate=climate, catalogue=catalogue, data=data
     )
     if error:
         raise EngineInputError("survey", error)
     before = assess(building, climate, data=data)
-    after = assess(apply_measures(building, measures, "as_built", data), climate, data=data)
+    as_built = apply_measures(building, measures, "as_built", data)
+    after = assess(as_built, climate, data=data)
     q_before, q_after = before.to_dict()["terms"]["q_H"], after.to_dict()["terms"]["q_H"]
     eta = Decimal(f"{float(heat_index.eta(q_before, q_after)):.4f}")
     record = {
@@ -284,6 +302,6 @@ def reassess_with_measures(b: Building, programme, measures: list[dict]) -> tupl
         "inputs_digest": digest,
         "measures": measures,
         "before": _terms(before),
-        "after": _terms(after),
+        "after": {**_terms(after), "limits": limit_check(building, as_built, climate.zone)},
     }
     return eta, record

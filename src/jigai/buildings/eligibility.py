@@ -1,11 +1,21 @@
 """Eligibility screening (改造范围) by the programme year's rules.
 
-阳政办发〔2023〕36号 二（二）1: a building is in scope when it is combined with an
-old-residential-community renovation project; otherwise all of: (1) not inside a
-planned demolition area, (2) adequate seismic and structural safety — here a
-house-safety appraisal grade the programme accepts (JGJ 125), (3) at least the
-programme's years of safe use after retrofit, (4) an existing non-energy-efficient
-building. Missing survey data makes the result "incomplete", never a guess.
+阳政办发〔2023〕36号 二（二）1, as issue 9 reads it: every building — whether or not it
+is combined with an old-residential-community renovation project (与老旧小区改造统筹
+实施) — must be (1) outside any planned demolition area, (2) of adequate seismic and
+structural safety — here a house-safety appraisal grade the programme accepts
+(JGJ 125), (3) safe to use for at least the programme's years after retrofit, and
+(4) an existing non-energy-efficient building. Being combined only decides the
+task-table column the building counts in (``category_for``). Missing survey data
+makes the result "incomplete", never a guess; an authorised exception lifts any rule.
+
+Screenings stored before this reading let a combined building through unchecked,
+with the single reason ``{"rule": "combined"}``. Such a screening is *superseded*:
+``superseded()`` finds them, the building page shows the reason as "screen again",
+and the survey summary counts them beside its "Screen all buildings again" button
+(POST ``buildings:rescreen``, the programme administrator), which re-runs
+``screen()`` over every building the user sees, as an import of a county's survey
+does for that county. Re-screening keeps every recorded exception.
 """
 
 from __future__ import annotations
@@ -25,7 +35,11 @@ from jigai.core.errors import BusinessError, require
 from jigai.programmes.models import Programme
 
 RULES = {
-    "combined": gettext_lazy("Combined with an old-community renovation project: in scope"),
+    # Only in screenings stored before combined buildings were checked too (see superseded()).
+    "combined": gettext_lazy(
+        "Screened by a superseded rule that admitted buildings combined with old-community "
+        "renovation without checking them: screen again"
+    ),
     "demolition_area": gettext_lazy("Inside a planned demolition area"),
     "unsafe": gettext_lazy("Safety appraisal grade %(grade)s (the programme accepts %(accepted)s)"),
     "short_life": gettext_lazy(
@@ -34,6 +48,14 @@ RULES = {
     "energy_efficient": gettext_lazy("Already an energy-efficient building"),
     "missing_safety_grade": gettext_lazy("Survey incomplete: no safety appraisal grade"),
     "missing_remaining_life": gettext_lazy("Survey incomplete: no remaining service life"),
+}
+
+
+# The rules by name, without a building's values (for counts over many buildings).
+RULE_NAMES = {
+    **RULES,
+    "unsafe": gettext_lazy("Safety appraisal grade not accepted by the programme"),
+    "short_life": gettext_lazy("Too few years of use left after retrofit"),
 }
 
 
@@ -49,12 +71,10 @@ class Verdict:
     reasons: list[dict]
 
 
-def judge(
-    building: Building, programme: Programme, *, combined: bool, has_exception: bool
-) -> Verdict:
-    """Apply the rules to one building (no database access)."""
-    if combined:
-        return Verdict(Screening.Status.ELIGIBLE, [{"rule": "combined"}])
+def judge(building: Building, programme: Programme, *, has_exception: bool) -> Verdict:
+    """Apply the rules to one building (no database access). The same four rules hold
+    for buildings combined with old-community renovation (二（二）1); an eligible
+    verdict carries no reasons."""
     reasons, missing = [], []
     if building.in_demolition_area:
         reasons.append({"rule": "demolition_area"})
@@ -89,6 +109,12 @@ def judge(
     return Verdict(Screening.Status.ELIGIBLE, [])
 
 
+def superseded(screenings):
+    """The screenings (of a queryset) made by the superseded rule that admitted combined
+    buildings unchecked: eligible with a reason, which no eligible verdict has now."""
+    return screenings.filter(status=Screening.Status.ELIGIBLE).exclude(reasons=[])
+
+
 def category_for(building: Building, programme: Programme, categories=None):
     """The task-table column the building's area counts in."""
     sector = "residential" if building.is_residential else "public"
@@ -113,12 +139,7 @@ def screen(programme: Programme, buildings, *, actor=None, actor_name: str = "")
     now = timezone.now()
     results, counts = [], Counter()
     for b in buildings.select_related("community").iterator(chunk_size=2000):
-        verdict = judge(
-            b,
-            programme,
-            combined=b.community.old_community_renovation,
-            has_exception=b.pk in excepted,
-        )
+        verdict = judge(b, programme, has_exception=b.pk in excepted)
         counts[verdict.status] += 1
         category = category_for(b, programme, categories)
         results.append(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from jigai.accounts.roles import Cap
 from jigai.buildings import assessment, eligibility, excel, importer, package_rules, services
 from jigai.buildings.forms import ExceptionForm, UploadForm
+from jigai.buildings.limit_report import limit_report
 from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
 from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
@@ -104,6 +105,7 @@ def building_detail(request, pk):
         if programme
         else None
     )
+    climate_now, climate_changed = _county_climate(programme, building, current)
     terms = []
     if current and current.before:
         before = current.before["terms"]
@@ -118,6 +120,9 @@ def building_detail(request, pk):
         {
             "assessment": current,
             "terms": terms,
+            "limits": limit_report(current.after) if current else None,
+            "climate_now": climate_now,
+            "climate_changed": climate_changed,
             "b": building,
             "programme": programme,
             "screening": screening,
@@ -198,6 +203,27 @@ def rule_exception(request, pk):
     except BusinessError as exc:
         return refuse(request, exc, "buildings:detail", pk)
     return redirect("buildings:detail", pk)
+
+
+def _county_climate(programme, building, current):
+    """(the climate the programme now gives the building's county or None, whether the
+    stored assessment ``current`` was made in another climate)."""
+    from jigai.engine.errors import EngineInputError
+    from jigai.programmes.climates import climate_for_building
+
+    if programme is None:
+        return None, False
+    try:
+        now = climate_for_building(programme, building)
+    except EngineInputError:
+        return None, False
+    used = current.climate if current else {}
+    changed = bool(used) and (used.get("name"), used.get("Z"), used.get("t_e")) != (
+        now.name,
+        now.Z,
+        now.t_e,
+    )
+    return now, changed
 
 
 @capability_required(Cap.IMPORT_BUILDINGS)
@@ -295,6 +321,13 @@ def summary(request):
         services.summary(request.user, programme) if programme else ([], [], [])
     )
     reasons = services.reason_counts(request.user, programme) if programme else {}
+    superseded = (
+        eligibility.superseded(
+            Screening.objects.for_user(request.user).filter(programme=programme)
+        ).count()
+        if programme
+        else 0
+    )
     return render(
         request,
         "buildings/summary.html",
@@ -303,8 +336,9 @@ def summary(request):
             "statuses": statuses,
             "rows": rows,
             "totals": totals,
+            "superseded": superseded,
             "reasons": [
-                (eligibility.RULES[code], n)
+                (eligibility.RULE_NAMES[code], n)
                 for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])
             ],
         },

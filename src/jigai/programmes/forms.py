@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from jigai.engine.measures import PACKAGE_GROUPS
 from jigai.money import MoneyError, fen_to_yuan, yuan_to_fen
+from jigai.programmes import climates
 from jigai.programmes.models import (
     M2_PER_10K,
     PARAMETER_FIELDS,
@@ -46,7 +47,19 @@ class Area10kField(forms.DecimalField):
         return int(value * M2_PER_10K)
 
 
+COUNTY_CLIMATE = "county-climate-"  # + division code: one select per county
+
+
 class ParametersForm(forms.ModelForm):
+    """The programme's parameters, and one climate select per county (``counties``)
+    that together make ``county_climates``; ``changes()`` gives what to save."""
+
+    climate_city = forms.ChoiceField(
+        label=gettext_lazy("Climate of the engine"),
+        choices=climates.city_choices,
+        widget=forms.Select(attrs={"style": "max-width:100%"}),
+        help_text=gettext_lazy("The city row used for counties without a climate of their own."),
+    )
     provincial_subsidy_fen_per_m2 = YuanField(label=gettext_lazy("Provincial subsidy [yuan/m²]"))
     owner_contribution_fen_per_m2 = YuanField(label=gettext_lazy("Owners' contribution [yuan/m²]"))
     declared_total_m2 = Area10kField(label=gettext_lazy("Declared city total [10⁴ m²]"))
@@ -58,11 +71,46 @@ class ParametersForm(forms.ModelForm):
 
     class Meta:
         model = Programme
-        fields = PARAMETER_FIELDS
+        fields = [f for f in PARAMETER_FIELDS if f != "county_climates"]
         widgets = {
             "issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "source": forms.Textarea(attrs={"rows": 3}),
+            "source": forms.Textarea(attrs={"rows": 3, "style": "max-width:100%"}),
         }
+
+    def __init__(self, *args, counties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counties = list(counties)
+        own = self.instance.county_climates or {}
+        options = [
+            ("", _("The climate of the engine above (%(c)s)") % {"c": self.instance.climate_city})
+        ] + climates.choices()
+        for division in self.counties:
+            self.fields[COUNTY_CLIMATE + division.code] = forms.ChoiceField(
+                label=division.name,
+                choices=options,
+                required=False,
+                initial=own.get(division.code, ""),
+                widget=forms.Select(attrs={"style": "max-width:100%"}),
+            )
+
+    def parameter_fields(self):
+        return [f for f in self.visible_fields() if not f.name.startswith(COUNTY_CLIMATE)]
+
+    def county_climate_fields(self):
+        return [self[COUNTY_CLIMATE + d.code] for d in self.counties]
+
+    def changes(self) -> dict:
+        """The parameters the user changed (of a valid form), ``county_climates`` as one
+        mapping {division code: climate reference}."""
+        changes = {n: self.cleaned_data[n] for n in self.changed_data if n in PARAMETER_FIELDS}
+        mapping = {
+            d.code: self.cleaned_data[COUNTY_CLIMATE + d.code]
+            for d in self.counties
+            if self.cleaned_data.get(COUNTY_CLIMATE + d.code)
+        }
+        if mapping != (self.instance.county_climates or {}):
+            changes["county_climates"] = mapping
+        return changes
 
     def clean_eligible_safety_grades(self):
         try:

@@ -82,6 +82,16 @@ class Programme(models.Model):
             "The city row of the engine's climate table used for every assessment of this year."
         ),
     )
+    county_climates = models.JSONField(
+        _("climate per county/district"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "County/district code → climate (city:<row> of the engine's city table, or "
+            "normals:<station> estimated from 1991–2020 monthly normals); counties not "
+            "listed use the climate of the engine above."
+        ),
+    )
     provincial_subsidy_fen_per_m2 = models.PositiveIntegerField(
         _("provincial subsidy for residential floor area [fen/m²]")
     )
@@ -156,6 +166,7 @@ PARAMETER_FIELDS = [
     "min_remaining_life_years",
     "eligible_safety_grades",
     "climate_city",
+    "county_climates",
     "provincial_subsidy_fen_per_m2",
     "owner_contribution_fen_per_m2",
     "declared_total_m2",

@@ -16,8 +16,10 @@ from jigai.accounts.models import Division
 from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, StaleVersion, require
+from jigai.engine.errors import EngineInputError
 from jigai.engine.policy import PolicyError, parse_policy
 from jigai.money import MoneyError, yuan_to_fen
+from jigai.programmes import climates
 from jigai.programmes.models import (
     M2_PER_10K,
     PARAMETER_FIELDS,
@@ -80,11 +82,8 @@ class _Reader:
 
 
 def _climate(city, r: _Reader) -> str:
-    from jigai.engine import climate_for_city
-    from jigai.engine.errors import EngineInputError
-
     try:
-        climate_for_city(str(city))
+        return climates.city_name(city)
     except EngineInputError:
         r.errors.append(
             _("parameters.climate_city: no climate for “%(c)s” in the engine's table") % {"c": city}
@@ -111,6 +110,46 @@ def rules_dict(policy) -> dict:
     d = policy.to_dict()
     d.pop("origin", None)
     return d
+
+
+def _county_climates(rows, counties: dict, r: _Reader) -> dict[str, str]:
+    """``county_climates`` rows ({county, city | normals_station}) → {division code: ref}."""
+    if rows is None:
+        return {}
+    if not isinstance(rows, list):
+        r.errors.append(_("county_climates: must be a list of rows"))
+        return {}
+    mapping: dict[str, str] = {}
+    for i, row in enumerate(rows, start=1):
+        row = row if isinstance(row, dict) else {}
+        label = row.get("county")
+        where = _("county_climates row %(i)d (%(c)s)") % {"i": i, "c": label}
+        county = counties.get(label)
+        if county is None:
+            r.errors.append(
+                _("%(where)s: unknown county/district “%(c)s”") % {"where": where, "c": label}
+            )
+            continue
+        if county.code in mapping:
+            r.errors.append(_("%(where)s: the county appears twice") % {"where": where})
+        given = [k for k in ("city", "normals_station") if row.get(k) not in (None, "")]
+        unknown = set(row) - {"county", "city", "normals_station"}
+        if len(given) != 1 or unknown:
+            r.errors.append(
+                _("%(where)s: give exactly one of “city” or “normals_station”") % {"where": where}
+            )
+            continue
+        kind, value = given[0], str(row[given[0]])
+        try:
+            ref = climates.city_ref(value) if kind == "city" else climates.normals_ref(value)
+        except EngineInputError:
+            r.errors.append(
+                _("%(where)s: no climate “%(v)s” in the engine's tables")
+                % {"where": where, "v": value}
+            )
+            continue
+        mapping[county.code] = ref
+    return mapping
 
 
 def _grades(raw, r: _Reader) -> str:
@@ -232,6 +271,7 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
 
     counties = {d.name: d for d in Division.objects.filter(parent=city)} if city else {}
     counties.update({d.code: d for d in counties.values()})
+    fields["county_climates"] = _county_climates(params.get("county_climates"), counties, r)
     targets, seen = [], set()
     for i, row in enumerate(doc.get("task_table") or [], start=1):
         row = row or {}
@@ -402,6 +442,7 @@ def copy_programme(source: Programme, *, year: int, actor) -> Programme:
             _("%(city)s already has a %(year)d programme.") % {"city": source.city, "year": year}
         )
     values = {name: getattr(source, name) for name in PARAMETER_FIELDS}
+    values["county_climates"] = dict(source.county_climates or {})
     values.update(
         title=source.title.replace(str(source.year), str(year)),
         document_number="",
@@ -455,6 +496,19 @@ def _lock(programme: Programme, expected_version: int | None) -> Programme:
     return locked
 
 
+def _check_climates(programme: Programme) -> None:
+    """Refuse a programme whose default or county climates the engine does not know."""
+    errors = climates.problems(programme.city, programme.county_climates)
+    if not climates.is_known(f"{climates.CITY}:{programme.climate_city}"):
+        errors.insert(
+            0,
+            _("parameters.climate_city: no climate for “%(c)s” in the engine's table")
+            % {"c": programme.climate_city},
+        )
+    if errors:
+        raise BusinessError(_("Unknown climate: nothing was changed."), details=errors)
+
+
 @transaction.atomic
 def update_parameters(
     programme: Programme, changes: dict, *, actor, expected_version: int | None
@@ -469,6 +523,7 @@ def update_parameters(
         if name not in PARAMETER_FIELDS:
             raise BusinessError(_("“%(f)s” is not a programme parameter.") % {"f": name})
         setattr(locked, name, value)
+    _check_climates(locked)
     locked.version += 1
     locked.full_clean()
     locked.save()

@@ -10,7 +10,7 @@ from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
 from jigai.dashboard.services import progress_table
 from jigai.engine.measures import MeasureGroup
-from jigai.programmes import services
+from jigai.programmes import climates, services
 from jigai.programmes.forms import (
     CopyForm,
     PackageRulesForm,
@@ -32,6 +32,7 @@ def programme_list(request):
 @capability_required(Cap.VIEW_PROGRAMME)
 def programme_detail(request, pk):
     programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
+    county_climates = climates.table(programme)
     return render(
         request,
         "programmes/detail.html",
@@ -43,6 +44,10 @@ def programme_detail(request, pk):
                 k: [MeasureGroup(g).label_zh for g in (programme.package_rules or {}).get(k, [])]
                 for k in ("required", "optional")
             },
+            "county_climates": county_climates,
+            "climate_sources": list(
+                {r.climate.name: r.climate for r in county_climates if r.climate}.values()
+            ),
             "copy_form": CopyForm(initial={"year": programme.year + 1}),
             "statuses": Programme.Status,
         },
@@ -56,9 +61,10 @@ def programme_edit(request, pk):
         request.POST or None,
         instance=Programme.objects.get(pk=pk),
         initial={"version": programme.version},
+        counties=Division.objects.filter(parent=programme.city_id),
     )
     if request.method == "POST" and form.is_valid():
-        changes = {n: form.cleaned_data[n] for n in form.changed_data if n != "version"}
+        changes = form.changes()
         try:
             services.update_parameters(
                 programme,
@@ -90,11 +96,7 @@ def rules_edit(request, pk):
             return refuse(request, exc, "programmes:rules", pk)
         messages.success(request, _("Package rules saved; re-assess the buildings to apply them."))
         return redirect("programmes:detail", pk)
-    return render(
-        request,
-        "programmes/edit.html",
-        {"programme": programme, "form": form, "heading": _("Edit package rules")},
-    )
+    return render(request, "programmes/rules.html", {"programme": programme, "form": form})
 
 
 @capability_required(Cap.MANAGE_PROGRAMME)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("buildings", "0001_initial"),
-        ("programmes", "0003_package_rules"),
+        ("programmes", "0004_package_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

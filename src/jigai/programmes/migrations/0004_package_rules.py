@@ -18,7 +18,7 @@ def shipped_rules(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("programmes", "0002_climate_city"),
+        ("programmes", "0003_county_climates"),
     ]
 
     operations = [
