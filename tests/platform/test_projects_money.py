@@ -105,7 +105,7 @@ def test_public_project_is_funded_by_the_county(programme, user):
     assert (plan.provincial, plan.owners, plan.county, plan.total) == (0, 0, 98_765_43, 98_765_43)
 
 
-def test_package_cheaper_than_the_fixed_shares_is_flagged(programme, user):
+def test_package_cheaper_than_the_fixed_shares_keeps_the_subsidy(programme, user):
     officer = user("yx_officer")
     category = programme.categories.get(code="residential_standalone")
     project = services.create_project(
@@ -122,8 +122,8 @@ def test_package_cheaper_than_the_fixed_shares_is_flagged(programme, user):
         actor=officer,
     )
     plan = funding.funding_plan(project)
-    # the fixed shares are scaled down in proportion to the cost (engine.funding's cap rule)
-    assert plan.cheaper_than_fixed_shares and plan.county == 0
-    assert plan.provincial + plan.owners == plan.total
-    full_owners = int((Decimal(8000) * item.floor_area_m2).quantize(Decimal(1)))
-    assert plan.owners < full_owners
+    # 50 yuan/m² × 2776 m² = 138,800.00 yuan; the subsidy 22.81 × 2776.80 = 63,338.81 yuan is
+    # not scaled down (rule owners_windows); the owners pay what is left, the county nothing
+    assert plan.total == 13_880_000
+    assert plan.provincial == int((Decimal(2281) * item.floor_area_m2).quantize(Decimal(1)))
+    assert (plan.provincial, plan.owners, plan.county) == (6_333_881, 7_546_119, 0)

@@ -33,7 +33,8 @@ from jigai.engine import (
 )
 from jigai.engine.errors import EngineInputError
 from jigai.engine.fire import FireContext
-from jigai.engine.funding import split_funding
+from jigai.engine.funding import RULE as FUNDING_RULE
+from jigai.engine.funding import split_funding, window_line_fen
 from jigai.engine.measures import default_catalogue
 from jigai.engine.optimiser import optimise_building
 from jigai.stock.engine_input import block_from_row
@@ -71,6 +72,7 @@ def prepare(b: Building, programme, *, climate, catalogue, data) -> tuple[dict, 
         threshold,
         programme.provincial_subsidy_fen_per_m2,
         programme.owner_contribution_fen_per_m2,
+        FUNDING_RULE,
     ]
     try:
         if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
@@ -132,6 +134,7 @@ def assess_one(
         package.cost_fen,
         floor_area_m2=b.floor_area_m2,
         residential=b.is_residential,
+        window_fen=window_line_fen(package.lines, catalogue),
         rates=programme.funding_rates,
     )
     return Assessment(

@@ -72,10 +72,16 @@ def funding_plan(project: Project) -> FundingPlan:
         total,
         floor_area_m2=area,
         residential=project.is_residential,
+        window_fen=total,  # interim: the project's window lines are stored in the next change
         rates=programme.funding_rates,
     )
     return FundingPlan(
-        area, total, split.provincial_fen, split.owners_fen, split.county_fen, split.capped
+        area,
+        total,
+        split.provincial_fen,
+        split.owners_fen,
+        split.county_fen,
+        split.provincial_capped,
     )
 
 

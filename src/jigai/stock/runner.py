@@ -20,11 +20,13 @@ import numpy as np
 
 from jigai.engine import ENGINE_VERSION, Climate
 from jigai.engine.fire import CROWDED_USES
-from jigai.engine.funding import CAP_RULE, FundingRates, split_funding_arrays
+from jigai.engine.funding import RULE as FUNDING_RULE
+from jigai.engine.funding import FundingRates, split_funding_arrays
 from jigai.engine.heat_index import seasonal_from_data
-from jigai.engine.measures import Catalogue, default_catalogue
-from jigai.engine.optimiser import FireArrays, optimise_stock
+from jigai.engine.measures import PACKAGE_GROUPS, Catalogue, MeasureGroup, default_catalogue
+from jigai.engine.optimiser import FireArrays, StockOptimum, line_cost, optimise_stock
 from jigai.engine.params import default_data
+from jigai.engine.vector import CLASSES, StockArrays
 from jigai.money import format_yuan
 from jigai.stock.engine_input import stock_arrays_from_columns
 from jigai.stock.typology import FILLABLE
@@ -80,7 +82,8 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
         floor_area_m2=area,
         data=data,
     )
-    funding = split_funding_arrays(res.cost_fen, area, residential, rates=opts.rates)
+    window = window_line_fen_stock(res, stock, opts.catalogue)
+    funding = split_funding_arrays(res.cost_fen, area, residential, window, rates=opts.rates)
     saved = seasonal_from_data(res.q_H_before - res.q_H_after, opts.climate.Z, data)
     names = np.array(ASSUMABLE, dtype=object)
     amask = np.column_stack([assumed[k] for k in ASSUMABLE])
@@ -102,6 +105,32 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
     if res.budget_index is not None:
         out["budget_package"] = res.labels(res.budget_index)
         out["budget_eta"] = res.budget_eta
+    return out
+
+
+_GLAZED = np.array([c.glazed for c in CLASSES])
+
+
+def window_line_fen_stock(
+    res: StockOptimum, stock: StockArrays, catalogue: Catalogue
+) -> np.ndarray:
+    """Per building, the cost [fen] of the chosen package's window line (0 when the package
+    replaces no window): the window option of ``res.package_index``, costed on the glazed
+    area exactly as the optimiser costs it (``line_cost`` of the row's rate × quantity)."""
+    from types import SimpleNamespace
+
+    from jigai.engine.optimiser import _quantity  # the optimiser's own quantity rule
+
+    dims = tuple(len(o) for o in res.options)
+    g = PACKAGE_GROUPS.index(MeasureGroup.WINDOW)
+    option = np.unravel_index(np.maximum(res.package_index, 0), dims)[g]
+    option = np.where(res.package_index >= 0, option, 0)
+    env = SimpleNamespace(quantities={"window": (stock.F * _GLAZED).sum(axis=1), "floor": stock.A0})
+    out = np.zeros(stock.n, dtype=np.int64)
+    for j, mid in enumerate(res.options[g][1:], start=1):
+        if (option == j).any():
+            fen = line_cost(catalogue.by_id(mid).cost_fen, _quantity(catalogue.by_id(mid), env))
+            out = np.where(option == j, fen, out)
     return out
 
 
@@ -210,6 +239,7 @@ def county_totals(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "floor_area_m2": np.round(fsum("floor_area_m2"), 2),
         "reaching_threshold": isum("reaches_threshold"),
         "cost_fen": isum("cost_fen"),
+        "window_fen": isum("window_fen"),
         "provincial_fen": isum("provincial_fen"),
         "owners_fen": isum("owners_fen"),
         "county_fen": isum("county_fen"),
@@ -220,7 +250,7 @@ def county_totals(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out["cost_yuan"] = np.array(
         [format_yuan(int(f), grouping=False) for f in out["cost_fen"]], dtype=object
     )
-    out["funding_cap_rule"] = np.full(k + 1, CAP_RULE, dtype=object)
+    out["funding_rule"] = np.full(k + 1, FUNDING_RULE, dtype=object)
     return out
 
 
@@ -240,7 +270,7 @@ def provenance(opts: RunOptions) -> dict:
         else default_data().p("eta_threshold"),
         "budget_fen_per_m2": opts.budget_fen_per_m2,
         "funding_rates": opts.rates.__dict__,
-        "funding_cap_rule": CAP_RULE,
+        "funding_rule": FUNDING_RULE,
         "fire": {
             "clauses": "GB 50016-2014 §6.7.4–6.7.7, §6.7.10",
             "cavity": opts.cavity,
