@@ -75,6 +75,7 @@ def test_residential_project_declaration_to_closed(browser, server):
     row = county.locator("[data-testid=items] tbody tr").nth(1)
     row.locator("input[name=eta_pct]").fill("52.3")
     row.locator("input[name=cost_fen]").fill("520000.00")
+    row.locator("input[name=window_fen]").fill("200000.00")  # the owners pay for windows
     _submit(county, row.locator("form[action*='design'] button").first)
     _act(county, "declare")
     assert _stage(county) == "declared"
@@ -92,9 +93,20 @@ def test_residential_project_declaration_to_closed(browser, server):
     # works cannot start before the owners' money is in place
     _submit(county, county.locator("form[data-action=fund] button"))
     assert county.locator(".messages li.error").count() >= 1
-    county.locator("[data-testid=pay-form] select[name=building]").select_option(index=1)
-    _pay_due(county, "owners", row=1, reference="YZ-GX-0001")
+    # each building's owners pay that building's share (the owners' table shows it)
+    rows = county.locator("[data-testid=owners-table] tr[data-building]")
+    buildings = [rows.nth(i).get_attribute("data-building") for i in range(rows.count())]
+    for n, building in enumerate(buildings):
+        row = county.locator(f"[data-testid=owners-table] tr[data-building='{building}']")
+        due = row.locator("td").nth(5).inner_text()
+        if due != "0.00":
+            county.locator("[data-testid=pay-form] select[name=building]").select_option(building)
+            _pay(county, "owners", due, f"YZ-GX-000{n}")
     _act(county, "fund")
+    # nor before the county's own share is in place
+    _submit(county, county.locator("form[data-action=start] button"))
+    assert "县区资金已到账" in county.inner_text(".messages")
+    _pay_due(county, "county", row=2, reference="XQ-GX-0001")
     _act(county, "start")
     _act(county, "complete")
 
@@ -119,7 +131,6 @@ def test_residential_project_declaration_to_closed(browser, server):
     finance.goto(url)
     _pay_due(finance, "provincial", row=0, reference="SB-GX-0001")
     county.goto(url)
-    _pay_due(county, "county", row=2, reference="XQ-GX-0001")
     total = (
         county.locator("[data-testid=funding] tfoot tr").nth(0).locator("td").nth(1).inner_text()
     )

@@ -142,6 +142,18 @@ MATRIX = [
     ("projects:design", "post", "/projects/{q}/items/{i}/design/", only("county_officer", ok=302)),
     ("projects:tender", "post", "/projects/{q}/tender/", only("county_officer", ok=302)),
     ("projects:plan", "post", "/projects/{q}/plan/", only("county_officer", ok=302)),
+    (
+        "projects:owners",
+        "get",
+        "/projects/{q}/owners/",
+        {**only(*CITY, "county_officer"), "contractor": 404},
+    ),
+    (
+        "projects:households",
+        "post",
+        "/projects/{q}/items/{i}/households/",
+        only("county_officer", ok=302),
+    ),
     ("projects:as_built", "post", "/projects/{q}/items/{i}/as-built/", only("inspector", ok=302)),
 ]
 
@@ -182,6 +194,7 @@ def _project(programme, user):
         programme=programme, category=category, name="矩阵", actor=officer
     )
     services.add_buildings(project, _eligible(programme, n=1), actor=officer)
+    services.design_from_assessment(project.items.get(), actor=officer)  # money is due
     entry = funding.record_payment(
         project,
         ledger="provincial",

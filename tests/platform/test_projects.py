@@ -48,6 +48,7 @@ def project(programme, user):
             ],
             eta=Decimal("0.4512"),
             cost_fen=180 * 100 * int(item.floor_area_m2),
+            window_fen=60 * 100 * int(item.floor_area_m2),  # a third of the cost: windows
             source="entered",
             actor=officer,
         )
@@ -83,13 +84,35 @@ def _unchanged(project):
 
 
 def test_funding_plan_follows_the_programme(project):
-    area = sum(i.floor_area_m2 for i in project.items.all())
+    # the two demo buildings: 南山小区1号楼 2776.80 m² and 南山小区3号楼 3313.44 m²; designs
+    # cost 180 yuan × whole m² with window lines of 60 yuan × whole m²:
+    # 1号楼: C = 18000 × 2776 = 49,968,000 fen, W = 6000 × 2776 = 16,656,000
+    #        P = 2281 × 2776.80 = 6,333,880.8 → 6,333,881
+    #        O = min(8000 × 2776.80 = 22,214,400, W 16,656,000, C − P) = 16,656,000
+    #        K = 49,968,000 − 6,333,881 − 16,656,000 = 26,978,119
+    # 3号楼: C = 18000 × 3313 = 59,634,000, W = 19,878,000
+    #        P = 2281 × 3313.44 = 7,557,956.64 → 7,557,957; O = 19,878,000
+    #        K = 59,634,000 − 7,557,957 − 19,878,000 = 32,198,043
+    items = list(project.items.order_by("pk"))
+    assert [i.floor_area_m2 for i in items] == [Decimal("2776.80"), Decimal("3313.44")]
+    assert [
+        (i.plan_cost_fen, i.plan_provincial_fen, i.plan_owners_fen, i.plan_county_fen)
+        for i in items
+    ] == [
+        (49_968_000, 6_333_881, 16_656_000, 26_978_119),
+        (59_634_000, 7_557_957, 19_878_000, 32_198_043),
+    ]
     plan = funding.funding_plan(project)
-    assert plan.area_m2 == area
-    assert plan.provincial == int((Decimal(2281) * area).quantize(Decimal(1)))
-    assert plan.owners == int((Decimal(8000) * area).quantize(Decimal(1)))
-    assert plan.provincial + plan.owners + plan.county == plan.total
-    assert not plan.cheaper_than_fixed_shares
+    assert plan.area_m2 == Decimal("6090.24")
+    assert (plan.total, plan.provincial, plan.owners, plan.county, plan.window) == (
+        109_602_000,
+        13_891_838,  # 6,333,881 + 7,557,957
+        36_534_000,  # 16,656,000 + 19,878,000
+        59_176_162,  # 26,978,119 + 32,198,043
+        36_534_000,
+    )
+    assert (plan.rule, plan.basis) == ("owners_windows", "design")
+    assert plan.clause == "阳政办发〔2023〕36号 二（二）4（1）"
 
 
 def test_whole_path_with_every_gate(project, user):
@@ -100,6 +123,7 @@ def test_whole_path_with_every_gate(project, user):
         measures=[],
         eta=Decimal("0.25"),
         cost_fen=1,
+        window_fen=0,
         source="entered",
         actor=user("yx_officer"),
     )
@@ -113,6 +137,7 @@ def test_whole_path_with_every_gate(project, user):
         measures=[],
         eta=Decimal("0.35"),
         cost_fen=180 * 100 * int(item.floor_area_m2),
+        window_fen=60 * 100 * int(item.floor_area_m2),
         source="entered",
         actor=user("yx_officer"),
     )
@@ -135,18 +160,49 @@ def test_whole_path_with_every_gate(project, user):
         supervisor=Organisation.objects.get(kind="supervisor"),
         actor=user("yx_officer"),
     )
+    # the contract sum 109,589,655 fen is shared by design cost (49,968,000 : 59,634,000):
+    # 49,962,371.86 → 49,962,372 and 59,627,283.14 → 59,627,283 (largest remainder); the
+    # window lines scale alike (a third of each): 16,654,124 and 19,875,761
+    # 1号楼: P 6,333,881, O min(22,214,400, 16,654,124, …) = 16,654,124,
+    #        K 49,962,372 − 6,333,881 − 16,654,124 = 26,974,367
+    # 3号楼: P 7,557,957, O 19,875,761, K 59,627,283 − 7,557,957 − 19,875,761 = 32,193,565
+    items = list(project.items.order_by("pk"))
+    assert [(i.plan_cost_fen, i.plan_window_fen, i.plan_owners_fen) for i in items] == [
+        (49_962_372, 16_654_124, 16_654_124),
+        (59_627_283, 19_875_761, 19_875_761),
+    ]
+    plan = funding.funding_plan(project)
+    assert (plan.basis, plan.total, plan.provincial, plan.owners, plan.county) == (
+        "contract",
+        109_589_655,
+        13_891_838,
+        36_529_885,
+        59_167_932,
+    )
     _take(project, "tender", "yx_officer", user, 4)
     # owners' money first: not in place → refused
     with pytest.raises(BusinessError) as refused:
         _take(project, "fund", "yx_officer", user, 5)
-    assert "do not cover the owners' share" in refused.value.details[0]
-    plan = funding.funding_plan(project)
-    items = list(project.items.all())
-    _pay(project, Ledger.OWNERS, plan.owners - 1, "yx_officer", user, "YZ-001", items[0].building)
+    assert refused.value.details[0] == (
+        "Owners' payments 0.00 yuan do not cover the owners' share 365,298.85 yuan."
+    )
+    _pay(project, Ledger.OWNERS, 16_654_124, "yx_officer", user, "YZ-001", items[0].building)
+    _pay(project, Ledger.OWNERS, 19_875_760, "yx_officer", user, "YZ-002", items[1].building)
     with pytest.raises(BusinessError):
         _take(project, "fund", "yx_officer", user, 5)
-    _pay(project, Ledger.OWNERS, 1, "yx_officer", user, "YZ-002", items[1].building)
+    _pay(project, Ledger.OWNERS, 1, "yx_officer", user, "YZ-003", items[1].building)
     _take(project, "fund", "yx_officer", user, 5)
+    # the county's own money before works: refused with the figures, then in place
+    before = _unchanged(project)
+    with pytest.raises(BusinessError) as refused:
+        _take(project, "start", "yx_officer", user, 6)
+    assert refused.value.details == [
+        "County funds received 0.00 yuan (county 0.00 + other sources 0.00) do not cover "
+        "the county's share 591,679.32 yuan."
+    ]
+    assert _unchanged(project) == before
+    _pay(project, Ledger.COUNTY, 59_000_000, "yx_officer", user, "XQ-2023-87")
+    _pay(project, Ledger.OTHER, 167_932, "yx_officer", user, "SQ-2023-01")  # a street's money
     # a date before the previous stage is refused
     with pytest.raises(BusinessError) as refused:
         _take(project, "start", "yx_officer", user, 4)
@@ -166,12 +222,14 @@ def test_whole_path_with_every_gate(project, user):
     # closing needs settled books
     with pytest.raises(BusinessError) as refused:
         _take(project, "close", "zjj_admin", user, 41)
-    assert len(refused.value.details) == 3  # provincial, county outstanding; contractor unpaid
+    assert refused.value.details == [  # provincial outstanding; contractor unpaid
+        "Provincial subsidy disbursed (省级补助): 138,918.38 yuan still outstanding.",
+        "The contractor was paid 0.00 yuan of 1,095,896.55.",
+    ]
     project.refresh_from_db()
     plan = funding.funding_plan(project)
     assert plan.total == project.contract_sum_fen
     _pay(project, Ledger.PROVINCIAL, plan.provincial, "czj_finance", user, "SB-2023-88")
-    _pay(project, Ledger.COUNTY, plan.county, "yx_officer", user, "XQ-2023-88")
     _pay(project, Ledger.CONTRACTOR, plan.total, "yx_officer", user, "HT-2023-88")
     r = funding.reconcile(project)
     assert (r.received_total, r.paid_to_contractor, r.available) == (plan.total, plan.total, 0)

@@ -43,6 +43,7 @@ def _setup():
             measures=[],
             eta=Decimal("0.4"),
             cost_fen=100_000_00,
+            window_fen=50_000_00,
             source="entered",
             actor=officer,
         )
@@ -99,3 +100,35 @@ def test_same_voucher_from_two_clerks_counts_once_and_different_vouchers_both_co
     results = _race(pay("SB-B", 2_000_00), pay("SB-C", 3_000_00), pay("SB-D", 4_000_00))
     assert not any(isinstance(r, Exception) for r in results)
     assert funding.balances(project)["provincial"] == 10_000_00
+
+
+def test_two_owners_payments_at_once_never_exceed_what_the_building_owes():
+    from jigai.accounts.models import User
+    from jigai.projects import funding
+
+    project = _setup()
+    item = project.items.order_by("pk").first()
+    # 南山小区1号楼, 2776.80 m²: cost 10,000,000 fen, window lines 5,000,000
+    # P = 2281 × 2776.80 = 6,333,881; O = min(22,214,400, 5,000,000, 3,666,119) = 3,666,119
+    assert item.plan_owners_fen == 3_666_119
+    clerk = User.objects.get(username="yx_officer")
+
+    def pay(ref):
+        return lambda: funding.record_payment(
+            project,
+            ledger="owners",
+            amount_fen=2_000_000,
+            on_date=D,
+            reference=ref,
+            actor=clerk,
+            building=item.building,
+        )
+
+    results = _race(pay("YZ-A"), pay("YZ-B"))
+    refused = [r for r in results if isinstance(r, BusinessError)]
+    assert len(refused) == 1
+    # the message gives the figures (the threads speak the default language, Chinese):
+    # due 36,661.19, paid 20,000.00 by the other clerk, 16,661.19 yuan left
+    text = " ".join([refused[0].message, *refused[0].details])
+    assert all(f in text for f in ("20,000.00", "16,661.19", "36,661.19")), text
+    assert funding.owner_payments_by_building(project) == {item.building_id: 2_000_000}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from jigai.audit.models import AuditEntry
@@ -74,9 +74,10 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
 
 
-def _lock_chain_head() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+def _lock_chain_head(conn=None) -> None:
+    conn = conn or connection
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
     # SQLite: transactions begin IMMEDIATE (settings), so writers are already serialised.
 
@@ -90,25 +91,32 @@ def record(**fields) -> AuditEntry:
     return record_many([fields])[0]
 
 
-def record_many(entries: list[dict]) -> list[AuditEntry]:
-    """Append several entries (one lock, one insert), in the caller's transaction."""
-    if not connection.in_atomic_block:
+def record_many(entries: list[dict], *, model=None, using: str = "default") -> list[AuditEntry]:
+    """Append several entries (one lock, one insert), in the caller's transaction.
+
+    A data migration passes its historical model (``apps.get_model("audit", "AuditEntry")``)
+    and its connection's alias (``schema_editor.connection.alias``): the entries join the
+    same chain, hashed the same way, inside the migration's transaction."""
+    model = model or AuditEntry
+    conn = connections[using]
+    if not conn.in_atomic_block:
         raise AuditOutsideTransaction("audit.record() must run inside transaction.atomic()")
-    _lock_chain_head()
-    last = AuditEntry.objects.order_by("-seq").values("seq", "hash").first()
+    _lock_chain_head(conn)
+    last = model.objects.using(using).order_by("-seq").values("seq", "hash").first()
     seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
     now = timezone.now()
     rows = []
     for fields in entries:
         seq += 1
-        entry = _entry(seq=seq, prev_hash=prev, recorded_at=now, **fields)
+        entry = _entry(model, seq=seq, prev_hash=prev, recorded_at=now, **fields)
         entry.hash = entry_hash(entry)
         prev = entry.hash
         rows.append(entry)
-    return AuditEntry.objects.bulk_create(rows, batch_size=1000)
+    return model.objects.using(using).bulk_create(rows, batch_size=1000)
 
 
 def _entry(
+    model,
     *,
     seq: int,
     prev_hash: str,
@@ -125,7 +133,7 @@ def _entry(
     ip_address: str | None = None,
     actor_name: str | None = None,
 ) -> AuditEntry:
-    return AuditEntry(
+    return model(
         seq=seq,
         recorded_at=recorded_at,
         business_date=business_date or timezone.localdate(recorded_at),

@@ -33,6 +33,7 @@ from jigai.engine import (
 )
 from jigai.engine.errors import EngineInputError
 from jigai.engine.fire import FireContext
+from jigai.engine.funding import RULE as FUNDING_RULE
 from jigai.engine.funding import split_funding
 from jigai.engine.limits import check_limits
 from jigai.engine.measures import default_catalogue
@@ -92,6 +93,7 @@ def prepare(
         programme.package_rules,
         sorted(lifted),
         RECORD,
+        FUNDING_RULE,
     ]
     try:
         if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
@@ -179,6 +181,7 @@ def assess_one(
         package.cost_fen,
         floor_area_m2=b.floor_area_m2,
         residential=b.is_residential,
+        window_fen=package.fen_of("window"),
         rates=programme.funding_rates,
     )
     return Assessment(

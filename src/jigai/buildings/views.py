@@ -17,6 +17,7 @@ from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
 from jigai.engine.heat_index import TERM_ZH, TERMS
 from jigai.programmes.services import current_programme
+from jigai.projects.plan import building_owners
 from jigai.stock.schema import USE_ZH
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -128,6 +129,7 @@ def building_detail(request, pk):
             "screening": screening,
             "exception": exception,
             "reasons": [eligibility.describe(r) for r in screening.reasons] if screening else [],
+            "owners": building_owners(building, programme, current),
             "form": form,
             **rules,
             "can_lift": request.user.can(Cap.GRANT_EXCEPTION),

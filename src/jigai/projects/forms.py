@@ -67,9 +67,19 @@ class DesignForm(forms.Form):
         max_value=100,
     )
     cost_fen = YuanField(label=_("Cost [yuan]"))
+    window_fen = YuanField(label=_("Of which window lines [yuan]"), initial=0)
     measures = forms.CharField(
         label=_("Measures"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class HouseholdsForm(forms.Form):
+    rows = forms.CharField(
+        label=_("Households: one per line, “room, area m²[, owner]”"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "1-1-101, 62.35, 张三"}),
+    )
+    file = forms.FileField(label=_("or a file (.xlsx, .csv, .txt)"), required=False)
 
 
 class AsBuiltForm(forms.Form):

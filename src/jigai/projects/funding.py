@@ -1,29 +1,36 @@
-"""Project money: the funding plan from the programme's rules, the append-only
-ledgers, and reconciliation. All amounts are integer fen.
+"""Project money: the append-only ledgers, the checks on every payment, and reconciliation
+against the stored funding plan (projects.plan). All amounts are integer fen.
 
-Residential (阳政办发〔2023〕36号 二（二）4(1)): provincial subsidy = rate × floor area,
-owners = rate × floor area, the county tops up the rest. Public buildings: the
-county funds all (4(2)). Owners' money must be in place before works start.
+Residential (阳政办发〔2023〕36号 二（二）4(1)): provincial subsidy, owners' share (for the new
+windows), the county the rest; public buildings (4(2)): the county. Money recorded in the
+"other sources" ledger counts towards the county's part (streets and communities may raise
+money through several channels). Owners' money must be in place before works start, and so
+must the county's share.
+
+Every incoming payment is checked against what remains due from its source; an owners'
+payment also against what remains due for its building and, when a household is named, for
+that household; a payment to the contractor against the contract sum and the money held.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, require
-from jigai.engine.funding import split_funding
 from jigai.money import format_yuan
 from jigai.projects.access import bump, lock
 from jigai.projects.models import Ledger, LedgerEntry, Project, Stage
+from jigai.projects.plan import FundingPlan, funding_plan, household_due
+
+__all__ = ["FundingPlan", "funding_plan"]
 
 RECORDER = {
     Ledger.OWNERS: Cap.RECORD_OWNER_PAYMENTS,
@@ -34,49 +41,8 @@ RECORDER = {
 }
 INCOMING = (Ledger.PROVINCIAL, Ledger.OWNERS, Ledger.COUNTY, Ledger.OTHER)
 NO_PAYMENTS = {Stage.CLOSED, Stage.WITHDRAWN}
-
-
-@dataclass(frozen=True)
-class FundingPlan:
-    """What each source should bring [fen]. ``total`` is the contract sum once
-    tendered, the design estimate before."""
-
-    area_m2: Decimal
-    total: int
-    provincial: int
-    owners: int
-    county: int
-    cheaper_than_fixed_shares: bool  # the fixed shares were scaled down to the cost
-
-    @property
-    def parts(self) -> dict[str, int]:
-        return {
-            Ledger.PROVINCIAL: self.provincial,
-            Ledger.OWNERS: self.owners,
-            Ledger.COUNTY: self.county,
-        }
-
-
-def residential_area(project: Project) -> Decimal:
-    return sum((i.floor_area_m2 for i in project.items.all()), Decimal(0))
-
-
-def funding_plan(project: Project) -> FundingPlan:
-    """The programme's split (jigai.engine.funding.split_funding, with its cap rule) of
-    the contract sum once tendered, else of the design estimate."""
-    area = residential_area(project)
-    estimate = sum(i.design_cost_fen for i in project.items.all())
-    total = project.contract_sum_fen if project.contract_sum_fen is not None else estimate
-    programme = project.programme
-    split = split_funding(
-        total,
-        floor_area_m2=area,
-        residential=project.is_residential,
-        rates=programme.funding_rates,
-    )
-    return FundingPlan(
-        area, total, split.provincial_fen, split.owners_fen, split.county_fen, split.capped
-    )
+REVERSAL_PREFIX = "冲正"
+WORKS_STARTED = (Stage.STARTED, Stage.COMPLETED, Stage.ACCEPTED, Stage.AUDITED, Stage.CLOSED)
 
 
 def balances(project: Project) -> dict[str, int]:
@@ -94,11 +60,17 @@ class Reconciliation:
     received: dict[str, int]
     paid_to_contractor: int
     works_started: bool = False
+    contract_sum: int | None = None
+
+    @property
+    def county_received(self) -> int:
+        """The county's part as received: county funds plus other recorded sources."""
+        return self.received[Ledger.COUNTY] + self.received[Ledger.OTHER]
 
     @property
     def county_short(self) -> bool:
-        """Works have started but the county's top-up is not all in."""
-        return self.works_started and self.received[Ledger.COUNTY] < self.plan.county
+        """Works have started but the county's part is not all in."""
+        return self.works_started and not self.county_in_place
 
     @property
     def received_total(self) -> int:
@@ -110,24 +82,38 @@ class Reconciliation:
 
     @property
     def outstanding(self) -> dict[str, int]:
-        return {k: v - self.received.get(k, 0) for k, v in self.plan.parts.items()}
+        return {
+            Ledger.PROVINCIAL: self.plan.provincial - self.received[Ledger.PROVINCIAL],
+            Ledger.OWNERS: self.plan.owners - self.received[Ledger.OWNERS],
+            Ledger.COUNTY: self.plan.county - self.county_received,
+        }
+
+    def remaining(self, ledger: str) -> int:
+        """What may still be recorded in ``ledger`` [fen]: the source's outstanding share
+        (county and other sources share the county's part); for the contractor, the
+        contract sum (the plan's total before a tender) less what was paid."""
+        if ledger == Ledger.CONTRACTOR:
+            ceiling = self.contract_sum if self.contract_sum is not None else self.plan.total
+            return ceiling - self.paid_to_contractor
+        return self.outstanding[Ledger.COUNTY if ledger == Ledger.OTHER else ledger]
 
     @property
     def owners_in_place(self) -> bool:
         return self.received[Ledger.OWNERS] >= self.plan.owners
 
+    @property
+    def county_in_place(self) -> bool:
+        return self.county_received >= self.plan.county
+
 
 def reconcile(project: Project) -> Reconciliation:
     b = balances(project)
-    started = project.stage in (
-        Stage.STARTED,
-        Stage.COMPLETED,
-        Stage.ACCEPTED,
-        Stage.AUDITED,
-        Stage.CLOSED,
-    )
     return Reconciliation(
-        funding_plan(project), {k: b[k] for k in INCOMING}, b[Ledger.CONTRACTOR], started
+        funding_plan(project),
+        {k: b[k] for k in INCOMING},
+        b[Ledger.CONTRACTOR],
+        project.stage in WORKS_STARTED,
+        project.contract_sum_fen,
     )
 
 
@@ -162,6 +148,111 @@ def owner_payments_by_building(project: Project) -> dict[int, int]:
     )
 
 
+def owner_payments_by_household(project: Project) -> dict[tuple[int, str], int]:
+    """Owners' payments per (building id, household label) [fen], net of reversals."""
+    return {
+        (b, h): total
+        for b, h, total in project.ledger.filter(ledger=Ledger.OWNERS)
+        .exclude(household="")
+        .values_list("building", "household")
+        .annotate(s=Sum("amount_fen"))
+        .values_list("building", "household", "s")
+    }
+
+
+def _y(fen: int) -> str:
+    return format_yuan(fen)
+
+
+def _over_due(locked: Project, ledger: str, amount: int, building, household: str) -> list[str]:
+    """The money checks: the amount against what remains due (see module docstring)."""
+    r = reconcile(locked)
+    problems = []
+    remaining = r.remaining(ledger)
+    if amount > remaining:
+        if ledger == Ledger.CONTRACTOR:
+            problems.append(
+                _(
+                    "Paying %(a)s yuan would exceed the contract sum %(c)s yuan: "
+                    "%(p)s yuan already paid, %(r)s yuan left."
+                )
+                % {
+                    "a": _y(amount),
+                    "c": _y(r.remaining(ledger) + r.paid_to_contractor),
+                    "p": _y(r.paid_to_contractor),
+                    "r": _y(max(remaining, 0)),
+                }
+            )
+        else:
+            part = Ledger.COUNTY if ledger == Ledger.OTHER else ledger
+            got = r.county_received if part == Ledger.COUNTY else r.received[ledger]
+            problems.append(
+                _(
+                    "%(l)s: %(a)s yuan is more than the %(r)s yuan still due "
+                    "(due %(d)s yuan, received %(g)s yuan)."
+                )
+                % {
+                    "l": Ledger(ledger).label,
+                    "a": _y(amount),
+                    "r": _y(max(remaining, 0)),
+                    "d": _y(r.plan.parts[part]),
+                    "g": _y(got),
+                }
+            )
+    if ledger == Ledger.OWNERS and building is not None:
+        item = locked.items.get(building=building)
+        paid = owner_payments_by_building(locked).get(building.pk, 0) or 0
+        if amount > item.plan_owners_fen - paid:
+            problems.append(
+                _(
+                    "%(b)s: %(a)s yuan is more than the %(r)s yuan its owners still owe "
+                    "(due %(d)s yuan, paid %(p)s yuan)."
+                )
+                % {
+                    "b": building,
+                    "a": _y(amount),
+                    "r": _y(max(item.plan_owners_fen - paid, 0)),
+                    "d": _y(item.plan_owners_fen),
+                    "p": _y(paid),
+                }
+            )
+        if household:
+            due = household_due(item, household)
+            if due is None:
+                problems.append(
+                    _("Room %(h)s is not in the household list of %(b)s.")
+                    % {"h": household, "b": building}
+                )
+            else:
+                paid_h = owner_payments_by_household(locked).get((building.pk, household), 0)
+                if amount > due - paid_h:
+                    problems.append(
+                        _(
+                            "Room %(h)s: %(a)s yuan is more than the %(r)s yuan it still owes "
+                            "(due %(d)s yuan, paid %(p)s yuan)."
+                        )
+                        % {
+                            "h": household,
+                            "a": _y(amount),
+                            "r": _y(max(due - paid_h, 0)),
+                            "d": _y(due),
+                            "p": _y(paid_h),
+                        }
+                    )
+    return problems
+
+
+def _next_voucher_use(ledger: str, reference: str) -> int | None:
+    """1 for a new voucher; the next use when every earlier use was reversed; None when an
+    unreversed entry still holds it."""
+    earlier = LedgerEntry.objects.filter(ledger=ledger, reference=reference)
+    if not earlier.exists():
+        return 1
+    if earlier.filter(reverses__isnull=True, reversed_by__isnull=True).exists():
+        return None
+    return (earlier.aggregate(m=Max("voucher_use"))["m"] or 0) + 1
+
+
 def record_payment(
     project: Project,
     *,
@@ -177,10 +268,13 @@ def record_payment(
     if ledger not in Ledger.values:
         raise BusinessError(_("Unknown ledger."))
     require(actor, RECORDER[ledger])
+    reference = (reference or "").strip()
+    household = (household or "").strip()
     with transaction.atomic():
         locked = lock(project, actor)
         problems = []
-        if not isinstance(amount_fen, int) or amount_fen <= 0:
+        use = None
+        if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
             problems.append(_("The amount must be more than zero (a correction is a reversal)."))
         if locked.stage in NO_PAYMENTS:
             problems.append(
@@ -189,18 +283,26 @@ def record_payment(
             )
         if on_date > timezone.localdate():
             problems.append(_("The payment date %(d)s is in the future.") % {"d": on_date})
-        if not (reference or "").strip():
+        if not reference:
             problems.append(_("Give the voucher or transfer reference."))
-        elif LedgerEntry.objects.filter(ledger=ledger, reference=reference.strip()).exists():
+        elif reference.startswith(REVERSAL_PREFIX):
             problems.append(
-                _("Voucher %(r)s is already recorded in this ledger.") % {"r": reference}
+                _("References beginning with “%(p)s” are kept for reversals.")
+                % {"p": REVERSAL_PREFIX}
             )
+        else:
+            use = _next_voucher_use(ledger, reference)
+            if use is None:
+                problems.append(
+                    _("Voucher %(r)s is already recorded in this ledger.") % {"r": reference}
+                )
         if ledger == Ledger.OWNERS:
             if building is None or not locked.items.filter(building=building).exists():
                 problems.append(
                     _("Choose which of the project's buildings an owners' payment is for.")
                 )
-        elif building is not None:
+                building = None
+        elif building is not None or household:
             problems.append(_("Only owners' payments are recorded per building."))
         if ledger == Ledger.CONTRACTOR and not problems:
             if locked.stage not in (Stage.STARTED, Stage.COMPLETED, Stage.ACCEPTED, Stage.AUDITED):
@@ -211,19 +313,28 @@ def record_payment(
                     _("Only %(a)s yuan received and not yet paid out; cannot pay %(p)s yuan.")
                     % {"a": format_yuan(available), "p": format_yuan(amount_fen)}
                 )
+        if not problems:
+            problems.extend(_over_due(locked, ledger, amount_fen, building, household))
         if problems:
             raise BusinessError(problems[0], details=problems[1:])
-        entry = LedgerEntry.objects.create(
-            project=locked,
-            division=locked.division,
-            ledger=ledger,
-            building=building,
-            household=household.strip(),
-            amount_fen=amount_fen,
-            on_date=on_date,
-            reference=reference.strip(),
-            recorded_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                entry = LedgerEntry.objects.create(
+                    project=locked,
+                    division=locked.division,
+                    ledger=ledger,
+                    building=building,
+                    household=household,
+                    amount_fen=amount_fen,
+                    on_date=on_date,
+                    reference=reference,
+                    voucher_use=use,
+                    recorded_by=actor,
+                )
+        except IntegrityError:  # the same voucher recorded at this moment for another project
+            raise BusinessError(
+                _("Voucher %(r)s is already recorded in this ledger.") % {"r": reference}
+            ) from None
         bump(locked)
         audit.record(
             actor=actor,
@@ -245,6 +356,7 @@ def record_payment(
                 "amount_fen": amount_fen,
                 "building": getattr(building, "pk", None),
                 "household": entry.household,
+                "voucher_use": entry.voucher_use,
             },
         )
     return entry
@@ -253,7 +365,8 @@ def record_payment(
 def reverse_entry(
     entry: LedgerEntry, *, reason: str, actor, on_date: dt.date | None = None
 ) -> LedgerEntry:
-    """Correct a mistaken entry by recording its exact negative."""
+    """Correct a mistaken entry by recording its exact negative; its voucher can then be
+    recorded again."""
     require(actor, RECORDER[entry.ledger])
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -273,18 +386,23 @@ def reverse_entry(
                 raise BusinessError(
                     _("Reversing it would leave less money than has been paid to the contractor.")
                 )
-        reversal = LedgerEntry.objects.create(
-            project=locked,
-            division=original.division,
-            ledger=original.ledger,
-            building=original.building,
-            household=original.household,
-            amount_fen=-original.amount_fen,
-            on_date=on_date or timezone.localdate(),
-            reference=f"冲正 {original.reference}"[:80],
-            reverses=original,
-            recorded_by=actor,
-        )
+        try:
+            with transaction.atomic():
+                reversal = LedgerEntry.objects.create(
+                    project=locked,
+                    division=original.division,
+                    ledger=original.ledger,
+                    building=original.building,
+                    household=original.household,
+                    amount_fen=-original.amount_fen,
+                    on_date=on_date or timezone.localdate(),
+                    reference=f"{REVERSAL_PREFIX} {original.reference}"[:80],
+                    voucher_use=original.voucher_use,
+                    reverses=original,
+                    recorded_by=actor,
+                )
+        except IntegrityError:  # reversed at this very moment by someone else
+            raise BusinessError(_("This entry has already been reversed.")) from None
         bump(locked)
         audit.record(
             actor=actor,

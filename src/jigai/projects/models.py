@@ -135,6 +135,17 @@ class ProjectBuilding(models.Model):
     )
     design_cost_fen = models.BigIntegerField(_("cost of the designed package [fen]"), default=0)
     design_source = models.CharField(_("design from"), max_length=20, blank=True)
+    design_lines = models.JSONField(_("cost lines of the design"), default=list, blank=True)
+    design_window_fen = models.BigIntegerField(
+        _("cost of the design's window lines [fen]"), default=0
+    )
+    # The building's part of the project's funding plan (projects.plan), stored: a rule
+    # change never alters the plan of a project silently.
+    plan_cost_fen = models.BigIntegerField(_("planned cost [fen]"), default=0)
+    plan_window_fen = models.BigIntegerField(_("planned window lines [fen]"), default=0)
+    plan_provincial_fen = models.BigIntegerField(_("provincial subsidy due [fen]"), default=0)
+    plan_owners_fen = models.BigIntegerField(_("owners' share due [fen]"), default=0)
+    plan_county_fen = models.BigIntegerField(_("county share due [fen]"), default=0)
     as_built_eta = models.DecimalField(
         _("as-built improvement η"), max_digits=6, decimal_places=4, null=True, blank=True
     )
@@ -152,6 +163,83 @@ class ProjectBuilding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} · {self.building}"
+
+
+class Household(models.Model):
+    """A household of a project building (room or unit), with its area when known, so the
+    owners' share can be collected per household. The owner's name is personal data: pages
+    show it masked."""
+
+    item = models.ForeignKey(
+        ProjectBuilding,
+        models.CASCADE,
+        related_name="household_list",
+        verbose_name=_("project building"),
+    )
+    position = models.PositiveIntegerField(_("row"))
+    label = models.CharField(_("room / unit"), max_length=40)
+    area_m2 = models.DecimalField(
+        _("household area [m²]"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    owner_name = models.CharField(_("owner"), max_length=60, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["item", "label"], name="one_household_per_label"),
+            models.CheckConstraint(
+                condition=models.Q(area_m2__isnull=True) | models.Q(area_m2__gt=0),
+                name="household_area_positive",
+            ),
+        ]
+        ordering = ["item", "position"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"{self.item.building} {self.label}"
+
+
+class ProjectFunding(models.Model):
+    """The project's stored funding plan: what each source should bring [fen], the rule and
+    clause that made it, and on which basis (design estimate or contract sum). Recomputed by
+    ``projects.plan.refresh_plan`` whenever the buildings, designs or contract sum change."""
+
+    class Basis(models.TextChoices):
+        DESIGN = "design", _("design estimate")
+        CONTRACT = "contract", _("contract sum")
+
+    project = models.OneToOneField(
+        Project, models.CASCADE, related_name="funding", verbose_name=_("project")
+    )
+    basis = models.CharField(_("basis"), max_length=10, choices=Basis.choices)
+    area_m2 = models.DecimalField(_("floor area [m²]"), max_digits=12, decimal_places=2)
+    total_fen = models.BigIntegerField(_("total [fen]"))
+    window_fen = models.BigIntegerField(_("window lines [fen]"))
+    provincial_fen = models.BigIntegerField(_("provincial subsidy [fen]"))
+    owners_fen = models.BigIntegerField(_("owners' share [fen]"))
+    county_fen = models.BigIntegerField(_("county share [fen]"))
+    rule = models.CharField(_("rule"), max_length=40)
+    clause = models.CharField(_("clause"), max_length=200, blank=True)
+    rates = models.JSONField(_("rates"), default=dict)
+    note = models.TextField(_("note"), blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    total_fen=models.F("provincial_fen")
+                    + models.F("owners_fen")
+                    + models.F("county_fen")
+                ),
+                name="funding_parts_add_up",
+            )
+        ]
+        verbose_name = _("funding plan")
+        verbose_name_plural = _("funding plans")
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.rule}"
 
 
 class TimeNode(models.Model):
@@ -228,6 +316,11 @@ class LedgerEntry(models.Model):
     amount_fen = models.BigIntegerField(_("amount [fen]"))
     on_date = models.DateField(_("date"))
     reference = models.CharField(_("voucher / reference"), max_length=80, blank=True)
+    voucher_use = models.PositiveSmallIntegerField(
+        _("use of the voucher"),
+        default=1,
+        help_text=_("A voucher is used again only after every earlier use was reversed."),
+    )
     reverses = models.OneToOneField(
         "self",
         models.PROTECT,
@@ -245,7 +338,9 @@ class LedgerEntry(models.Model):
         ordering = ["project", "pk"]
         indexes = [models.Index(fields=["project", "ledger"], name="ledger_project_kind")]
         constraints = [
-            models.UniqueConstraint(fields=["ledger", "reference"], name="one_entry_per_voucher"),
+            models.UniqueConstraint(
+                fields=["ledger", "reference", "voucher_use"], name="one_entry_per_voucher_use"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(amount_fen=0), name="ledger_amount_not_zero"
             ),

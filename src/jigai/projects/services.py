@@ -14,10 +14,13 @@ from jigai.audit import services as audit
 from jigai.buildings.eligibility import category_for
 from jigai.buildings.models import Building
 from jigai.core.errors import BusinessError, require
+from jigai.engine.funding import window_line_fen
+from jigai.engine.measures import default_catalogue
 from jigai.money import format_yuan
 from jigai.programmes.models import Category, Programme
 from jigai.projects.access import bump, lock
 from jigai.projects.models import Project, ProjectBuilding, Stage, TimeNode
+from jigai.projects.plan import refresh_plan
 
 EDITABLE = {Stage.SURVEY, Stage.RETURNED}
 
@@ -51,6 +54,7 @@ def create_project(
         % {"a": actor.display_name, "p": project, "c": category.name},
         after={"code": project.code, "name": project.name, "category": category.code},
     )
+    refresh_plan(project, actor=actor)
     return project
 
 
@@ -101,14 +105,26 @@ def add_buildings(
         % {"a": actor.display_name, "n": len(items), "p": locked.code},
         after={"buildings": [str(b) for b in buildings]},
     )
+    refresh_plan(locked, actor=actor)
     return len(items)
 
 
 @transaction.atomic
 def set_design(
-    item: ProjectBuilding, *, measures: list, eta: Decimal, cost_fen: int, source: str, actor
+    item: ProjectBuilding,
+    *,
+    measures: list,
+    eta: Decimal,
+    cost_fen: int,
+    window_fen: int,
+    source: str,
+    actor,
+    lines: list | None = None,
 ) -> ProjectBuilding:
-    """Record a building's design package: from the optimiser or entered by the designer."""
+    """Record a building's design package: from the optimiser or entered by the designer.
+
+    ``window_fen`` is the cost of the design's window lines (the owners' money pays for new
+    windows, 阳政办发〔2023〕36号 二（二）4(1)); 0 when the design replaces no window."""
     require(actor, Cap.MANAGE_PROJECTS)
     locked = lock(item.project, actor, None)
     if locked.stage not in EDITABLE:
@@ -117,10 +133,16 @@ def set_design(
         )
     if cost_fen < 0 or not (Decimal(-1) < eta <= 1):
         raise BusinessError(_("A cost cannot be negative and η lies below 100 %."))
+    if not 0 <= window_fen <= cost_fen:
+        raise BusinessError(
+            _("The window lines (%(w)s yuan) must lie between 0 and the cost (%(c)s yuan).")
+            % {"w": format_yuan(window_fen), "c": format_yuan(cost_fen)}
+        )
     item = ProjectBuilding.objects.select_for_update().get(pk=item.pk)
     before = {
         "eta": item.design_eta,
         "cost_fen": item.design_cost_fen,
+        "window_fen": item.design_window_fen,
         "source": item.design_source,
     }
     item.design_measures, item.design_eta, item.design_cost_fen, item.design_source = (
@@ -129,6 +151,7 @@ def set_design(
         cost_fen,
         source,
     )
+    item.design_window_fen, item.design_lines = window_fen, lines or []
     item.save()
     bump(locked)
     audit.record(
@@ -136,17 +159,28 @@ def set_design(
         action="project.design",
         obj=locked,
         division_code=locked.division.code,
-        summary=_("%(a)s set the design of %(b)s: η %(e)s, %(c)s yuan (%(s)s)")
+        summary=_(
+            "%(a)s set the design of %(b)s: η %(e)s, %(c)s yuan, of which windows %(w)s (%(s)s)"
+        )
         % {
             "a": actor.display_name,
             "b": item.building,
             "e": f"{eta:.1%}",
             "c": format_yuan(cost_fen),
+            "w": format_yuan(window_fen),
             "s": source,
         },
         before=before,
-        after={"eta": eta, "cost_fen": cost_fen, "source": source, "measures": measures},
+        after={
+            "eta": eta,
+            "cost_fen": cost_fen,
+            "window_fen": window_fen,
+            "source": source,
+            "measures": measures,
+            "lines": lines or [],
+        },
     )
+    refresh_plan(locked, actor=actor)
     return item
 
 
@@ -193,6 +227,7 @@ def record_tender(
         before=before,
         after=audit.model_snapshot(locked, ["contract_sum_fen", "contractor", "supervisor"]),
     )
+    refresh_plan(locked, actor=actor)
     return locked
 
 
@@ -261,11 +296,17 @@ def design_from_assessment(item: ProjectBuilding, *, actor) -> ProjectBuilding:
         raise BusinessError(
             _("%(b)s has no assessment to take a package from.") % {"b": item.building}
         )
+    lines = current.package.get("lines", [])
+    window = (current.funding or {}).get("window_fen")
+    if window is None:  # stored before the split recorded its window lines
+        window = window_line_fen(lines, default_catalogue())
     return set_design(
         item,
         measures=current.package["engine_measures"],
         eta=current.eta,
         cost_fen=current.cost_fen,
+        window_fen=window,
+        lines=lines,
         source="optimiser",
         actor=actor,
     )

@@ -12,18 +12,28 @@ from jigai.buildings.models import Building, Screening
 from jigai.core.errors import BusinessError
 from jigai.core.views import capability_required, refuse
 from jigai.programmes.services import current_programme
-from jigai.projects import funding, services, workflow
+from jigai.projects import funding, households, services, workflow
+from jigai.projects import plan as plans
 from jigai.projects.forms import (
     ActionForm,
     AsBuiltForm,
     DesignForm,
+    HouseholdsForm,
     PaymentForm,
     PlanForm,
     ProjectForm,
     ReverseForm,
     TenderForm,
 )
-from jigai.projects.models import ORDER, Ledger, LedgerEntry, Project, ProjectBuilding, Stage
+from jigai.projects.models import (
+    ORDER,
+    Household,
+    Ledger,
+    LedgerEntry,
+    Project,
+    ProjectBuilding,
+    Stage,
+)
 from jigai.projects.progress import late_nodes
 
 
@@ -74,6 +84,9 @@ def project_detail(request, pk):
     project = _project(request, pk)
     items = list(project.items.select_related("building", "building__community"))
     owners_by_building = funding.owner_payments_by_building(project)
+    can_list = request.user.can(Cap.RECORD_OWNER_PAYMENTS) and project.stage not in (
+        households.CLOSED
+    )
     actions = workflow.available_actions(project, request.user)
     history = AuditEntry.objects.filter(
         object_type="projects.Project", object_id=str(project.pk)
@@ -98,6 +111,10 @@ def project_detail(request, pk):
             "project": project,
             "items": items,
             "owners_by_building": owners_by_building,
+            "owners": plans.owners_ledger(project, items),
+            "household_text": _household_text(items) if can_list else {},
+            "can_list": can_list,
+            "households_form": HouseholdsForm(),
             "reconciliation": funding.reconcile(project),
             "ledger": project.ledger.select_related("building", "recorded_by").order_by("pk"),
             "actions": [
@@ -129,6 +146,59 @@ def project_detail(request, pk):
             and project.stage == Stage.COMPLETED,
         },
     )
+
+
+def _household_text(items) -> dict[int, str]:
+    """The current list of each building as the recorder edits it ("room, area, owner")."""
+    text: dict[int, list[str]] = {}
+    for h in Household.objects.filter(item__in=items).order_by("position"):
+        cells = [h.label, "" if h.area_m2 is None else str(h.area_m2), h.owner_name]
+        while cells and not cells[-1]:
+            cells.pop()
+        text.setdefault(h.item_id, []).append(", ".join(cells))
+    return {k: "\n".join(v) for k, v in text.items()}
+
+
+@capability_required(Cap.VIEW_PROJECTS)
+def owners(request, pk):
+    """The owners' ledger: the share due per building and per household, paid, outstanding —
+    printable for a residents' committee collecting it."""
+    project = _project(request, pk)
+    return render(
+        request,
+        "projects/owners.html",
+        {
+            "project": project,
+            "owners": plans.owners_ledger(project),
+            "plan": funding.funding_plan(project),
+            "entries": project.ledger.filter(ledger=Ledger.OWNERS)
+            .select_related("building", "building__community", "recorded_by")
+            .order_by("pk"),
+        },
+    )
+
+
+@require_POST
+@capability_required(Cap.RECORD_OWNER_PAYMENTS)
+def household_list(request, pk, item):
+    form = HouseholdsForm(request.POST, request.FILES)
+
+    def run(project):
+        target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        if not form.is_valid():
+            raise BusinessError(
+                _("The household list was not saved."),
+                details=[" ".join(v) for v in form.errors.values()],
+            )
+        upload = form.cleaned_data.get("file")
+        if upload:
+            rows = households.parse_upload(upload.name, upload.read(households.MAX_BYTES + 1))
+        else:
+            rows = households.parse_text(form.cleaned_data.get("rows", ""))
+        n = households.set_households(target, rows, actor=request.user)
+        return _("%(n)d household(s) recorded for %(b)s.") % {"n": n, "b": target.building}
+
+    return _post(request, pk, run)
 
 
 def _post(request, pk, fn):
@@ -193,7 +263,11 @@ def design(request, pk, item):
             return _("The optimiser's package was taken.")
         if not form.is_valid():
             raise BusinessError(
-                _("Give η and the cost."), details=[str(e) for e in form.errors.values()]
+                _("Give η, the cost and the cost of its window lines."),
+                details=[
+                    f"{form.fields[k].label}: {' '.join(v)}" if k in form.fields else " ".join(v)
+                    for k, v in form.errors.items()
+                ],
             )
         d = form.cleaned_data
         measures = [m.strip() for m in d["measures"].splitlines() if m.strip()]
@@ -202,6 +276,7 @@ def design(request, pk, item):
             measures=measures,
             eta=d["eta_pct"] / Decimal(100),
             cost_fen=d["cost_fen"],
+            window_fen=d["window_fen"],
             source="entered",
             actor=request.user,
         )

@@ -94,6 +94,26 @@ def check_owners_money(project: Project) -> list[str]:
     return []
 
 
+def check_county_money(project: Project) -> list[str]:
+    """The county's matching funds fully in place before works (足额到位): county funds and
+    other recorded sources together cover the county's share of the plan."""
+    r = reconcile(project)
+    if not r.county_in_place:
+        return [
+            _(
+                "County funds received %(got)s yuan (county %(c)s + other sources %(o)s) do not "
+                "cover the county's share %(due)s yuan."
+            )
+            % {
+                "got": format_yuan(r.county_received),
+                "c": format_yuan(r.received[Ledger.COUNTY]),
+                "o": format_yuan(r.received[Ledger.OTHER]),
+                "due": format_yuan(r.plan.county),
+            }
+        ]
+    return []
+
+
 def check_as_built(project: Project) -> list[str]:
     problems = []
     for item in project.items.select_related("building"):
@@ -186,7 +206,7 @@ ACTIONS = {
             frozenset({Stage.FUNDED}),
             Stage.STARTED,
             Cap.MANAGE_PROJECTS,
-            checks=(check_owners_money,),
+            checks=(check_owners_money, check_county_money),
         ),
         Action(
             "complete",

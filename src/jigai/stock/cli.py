@@ -25,7 +25,7 @@ from jigai.engine import ENGINE_VERSION, climate_for_city, default_data, parse_b
 from jigai.engine.building import expand_block
 from jigai.engine.errors import EngineInputError
 from jigai.engine.fire import CROWDED_USES, FireContext
-from jigai.engine.funding import CAP_RULE, FundingRates, split_funding
+from jigai.engine.funding import FundingRates, split_funding
 from jigai.engine.measures import load_catalogue
 from jigai.engine.optimiser import BuildingOptimum, Package, optimise_building
 from jigai.money import MoneyError, format_yuan, yuan_to_fen
@@ -241,8 +241,8 @@ def _print_optimum(o: BuildingOptimum, args, split) -> None:
         f"\n资金分担 funding ({'居住' if s.residential else '公共'}建筑, floor area "
         f"{o.floor_area_m2:g} m²): 省级 {format_yuan(s.provincial_fen)} + 业主 "
         f"{format_yuan(s.owners_fen)} + 县区 {format_yuan(s.county_fen)} = "
-        f"{format_yuan(s.total_fen)} yuan"
-        + (f"  [固定份额已按比例封顶 capped, rule {CAP_RULE}]" if s.capped else "")
+        f"{format_yuan(s.total_fen)} yuan; 其中外窗 window lines {format_yuan(s.window_fen)} "
+        f"[rule {s.rule}, {s.clause}]"
     )
 
 
@@ -263,11 +263,12 @@ def _optimise(args) -> int:
     data = default_data()
     b, city, thr, fire, area = _load_building(args, data)
     climate = climate_for_city(args.climate or city or "阳泉")
+    catalogue = _catalogue(args)
     o = optimise_building(
         b,
         climate,
         fire=fire,
-        catalogue=_catalogue(args),
+        catalogue=catalogue,
         threshold=args.threshold if args.threshold is not None else thr,
         budget_fen_per_m2=_budget_fen(args.budget),
         floor_area_m2=float(area),
@@ -281,6 +282,7 @@ def _optimise(args) -> int:
             chosen.cost_fen,
             floor_area_m2=area,
             residential=fire.residential,
+            window_fen=chosen.fen_of("window"),
             rates=FundingRates(),
         )
         if chosen

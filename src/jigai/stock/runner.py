@@ -20,7 +20,8 @@ import numpy as np
 
 from jigai.engine import ENGINE_VERSION, Climate
 from jigai.engine.fire import CROWDED_USES
-from jigai.engine.funding import CAP_RULE, FundingRates, split_funding_arrays
+from jigai.engine.funding import RULE as FUNDING_RULE
+from jigai.engine.funding import FundingRates, split_funding_arrays
 from jigai.engine.heat_index import seasonal_from_data
 from jigai.engine.measures import Catalogue, default_catalogue
 from jigai.engine.optimiser import FireArrays, optimise_stock
@@ -84,7 +85,9 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
         storeys=np.asarray(cols["storeys"], dtype=float).astype(int),
         data=data,
     )
-    funding = split_funding_arrays(res.cost_fen, area, residential, rates=opts.rates)
+    funding = split_funding_arrays(
+        res.cost_fen, area, residential, res.window_fen, rates=opts.rates
+    )
     saved = seasonal_from_data(res.q_H_before - res.q_H_after, opts.climate.Z, data)
     names = np.array(ASSUMABLE, dtype=object)
     amask = np.column_stack([assumed[k] for k in ASSUMABLE])
@@ -215,6 +218,7 @@ def county_totals(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "floor_area_m2": np.round(fsum("floor_area_m2"), 2),
         "reaching_threshold": isum("reaches_threshold"),
         "cost_fen": isum("cost_fen"),
+        "window_fen": isum("window_fen"),
         "provincial_fen": isum("provincial_fen"),
         "owners_fen": isum("owners_fen"),
         "county_fen": isum("county_fen"),
@@ -225,7 +229,7 @@ def county_totals(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out["cost_yuan"] = np.array(
         [format_yuan(int(f), grouping=False) for f in out["cost_fen"]], dtype=object
     )
-    out["funding_cap_rule"] = np.full(k + 1, CAP_RULE, dtype=object)
+    out["funding_rule"] = np.full(k + 1, FUNDING_RULE, dtype=object)
     return out
 
 
@@ -245,7 +249,7 @@ def provenance(opts: RunOptions) -> dict:
         else default_data().p("eta_threshold"),
         "budget_fen_per_m2": opts.budget_fen_per_m2,
         "funding_rates": opts.rates.__dict__,
-        "funding_cap_rule": CAP_RULE,
+        "funding_rule": FUNDING_RULE,
         "package_rules": opts.policy.to_dict(),
         "fire": {
             "clauses": "GB 50016-2014 §6.7.4–6.7.7, §6.7.10",
