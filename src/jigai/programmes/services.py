@@ -112,6 +112,17 @@ def rules_dict(policy) -> dict:
     return d
 
 
+def _county_of(row: dict, counties: dict, where: str, r: _Reader):
+    """The county a row names (by name), or None with the problem recorded."""
+    county = counties.get(row.get("county"))
+    if county is None:
+        r.errors.append(
+            _("%(where)s: unknown county/district “%(c)s”")
+            % {"where": where, "c": row.get("county")}
+        )
+    return county
+
+
 def _county_climates(rows, counties: dict, r: _Reader) -> dict[str, str]:
     """``county_climates`` rows ({county, city | normals_station}) → {division code: ref}."""
     if rows is None:
@@ -122,13 +133,9 @@ def _county_climates(rows, counties: dict, r: _Reader) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for i, row in enumerate(rows, start=1):
         row = row if isinstance(row, dict) else {}
-        label = row.get("county")
-        where = _("county_climates row %(i)d (%(c)s)") % {"i": i, "c": label}
-        county = counties.get(label)
+        where = _("county_climates row %(i)d (%(c)s)") % {"i": i, "c": row.get("county")}
+        county = _county_of(row, counties, where, r)
         if county is None:
-            r.errors.append(
-                _("%(where)s: unknown county/district “%(c)s”") % {"where": where, "c": label}
-            )
             continue
         if county.code in mapping:
             r.errors.append(_("%(where)s: the county appears twice") % {"where": where})
@@ -275,13 +282,9 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
     targets, seen = [], set()
     for i, row in enumerate(doc.get("task_table") or [], start=1):
         row = row or {}
-        label = row.get("county")
-        where = _("task table row %(i)d (%(c)s)") % {"i": i, "c": label}
-        county = counties.get(label)
+        where = _("task table row %(i)d (%(c)s)") % {"i": i, "c": row.get("county")}
+        county = _county_of(row, counties, where, r)
         if county is None:
-            r.errors.append(
-                _("%(where)s: unknown county/district “%(c)s”") % {"where": where, "c": label}
-            )
             continue
         if county.pk in seen:
             r.errors.append(_("%(where)s: the county appears twice") % {"where": where})
