@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from jigai.accounts.roles import ADMIN_ROLES, CAPABILITIES, Cap, Role
+from jigai.accounts.roles import ADMIN_ROLES, CAPABILITIES, Role
 
 
 class Division(models.Model):
@@ -159,22 +159,16 @@ class User(AbstractUser):
         return self.organisation.county
 
     def sees_division(self, division: Division) -> bool:
-        """Whether county-scoped records of ``division`` are visible to this user."""
-        if self.can(Cap.VIEW_ALL_COUNTIES):
-            return True
-        return (
-            self.can(Cap.VIEW_OWN_COUNTY)
-            and self.county is not None
-            and (self.county.pk == division.pk)
-        )
+        """Whether county-scoped records of ``division`` are visible (``accounts.scope``)."""
+        from jigai.accounts.scope import Scope
+
+        return Scope.of(self).sees_division(division)
 
     def visible_divisions(self):
-        qs = Division.objects.exclude(kind=Division.Kind.CITY)
-        if self.can(Cap.VIEW_ALL_COUNTIES):
-            return qs
-        if self.can(Cap.VIEW_OWN_COUNTY) and self.county is not None:
-            return qs.filter(pk=self.county.pk)
-        return qs.none()
+        """The county-level units whose records this user sees (``accounts.scope``)."""
+        from jigai.accounts.scope import Scope
+
+        return Scope.of(self).divisions()
 
 
 class RoleAssignment(models.Model):

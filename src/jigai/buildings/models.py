@@ -8,22 +8,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jigai.accounts.models import Division, Organisation
+from jigai.accounts.scope import ScopedQuerySet
 from jigai.programmes.models import Category, Programme
 from jigai.stock.schema import HEATING_ZH, STRUCTURE_ZH, USE_ZH, SafetyGrade
 
 
 def _choices(mapping) -> list[tuple[str, str]]:
     return [(str(k), v) for k, v in mapping.items()]
-
-
-class ScopedQuerySet(models.QuerySet):
-    """Rows of a county-level unit: a county user sees only their own."""
-
-    division_field = "division"
-
-    def for_user(self, user):
-        divisions = user.visible_divisions()
-        return self.filter(**{f"{self.division_field}__in": divisions})
 
 
 class Community(models.Model):
@@ -47,6 +38,8 @@ class Community(models.Model):
     lon = models.DecimalField(
         _("longitude [°E]"), max_digits=8, decimal_places=5, null=True, blank=True
     )
+
+    scope_division = "division"
 
     objects = ScopedQuerySet.as_manager()
 
@@ -151,6 +144,8 @@ class Building(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
 
+    scope_division = "division"
+
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -212,6 +207,8 @@ class Screening(models.Model):
     )
     screened_at = models.DateTimeField(_("screened at"))
 
+    scope_division = "division"
+
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -229,6 +226,8 @@ class Screening(models.Model):
 class EligibilityException(models.Model):
     """An authorised exception: a building the rules exclude, admitted with a reason."""
 
+    scope_division = "building__division"
+
     building = models.ForeignKey(
         Building, models.CASCADE, related_name="exceptions", verbose_name=_("building")
     )
@@ -240,6 +239,8 @@ class EligibilityException(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("granted by")
     )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -256,6 +257,8 @@ class PackageRuleException(models.Model):
     """An approved exception lifting one package rule (e.g. ``require_roof``) for one
     building in one programme year, with a written reason (jigai.engine.policy)."""
 
+    scope_division = "building__division"
+
     building = models.ForeignKey(
         Building, models.CASCADE, related_name="rule_exceptions", verbose_name=_("building")
     )
@@ -268,6 +271,8 @@ class PackageRuleException(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("granted by")
     )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -329,6 +334,8 @@ class Assessment(models.Model):
     built from it (with the columns assumed from typology defaults), the engine
     version, the climate with its provenance and the measure catalogue's digest."""
 
+    scope_division = "division"
+
     building = models.ForeignKey(
         Building, models.CASCADE, related_name="assessments", verbose_name=_("building")
     )
@@ -365,6 +372,8 @@ class Assessment(models.Model):
         help_text=_("Each rule's status for this building, and what blocks when nothing passes."),
     )
     error = models.TextField(_("why it could not be assessed"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from jigai.accounts.scope import in_scope
 from jigai.core.errors import BusinessError, StaleVersion
 from jigai.projects.models import Project
-
-
-def in_scope(project: Project, user) -> bool:
-    """City-wide users act on every project; a county user on its own county's."""
-    return user.county is None or user.county.pk == project.division_id
 
 
 def lock(project: Project, actor, expected_version: int | None = None) -> Project:

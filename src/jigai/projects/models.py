@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jigai.accounts.models import Division, Organisation
+from jigai.accounts.roles import Cap
+from jigai.accounts.scope import ScopedQuerySet
 from jigai.buildings.models import Building
 from jigai.programmes.models import Category, Programme
 
@@ -43,20 +45,6 @@ ORDER = [
 ]
 IN_PROGRESS = {Stage.APPROVED, Stage.TENDERED, Stage.FUNDED, Stage.STARTED, Stage.COMPLETED}
 DONE = {Stage.ACCEPTED, Stage.AUDITED, Stage.CLOSED}
-
-
-class ProjectQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """City readers see every project; a county its own; a contractor the ones it builds."""
-        from jigai.accounts.roles import Cap
-
-        if not user.can(Cap.VIEW_PROJECTS):
-            return self.none()
-        if user.can(Cap.VIEW_ALL_COUNTIES):
-            return self
-        if user.county is not None and user.can(Cap.VIEW_OWN_COUNTY):
-            return self.filter(division=user.county)
-        return self.filter(contractor=user.organisation)
 
 
 class Project(models.Model):
@@ -100,7 +88,11 @@ class Project(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    objects = ProjectQuerySet.as_manager()
+    scope_division = "division"
+    scope_contractor = "contractor"
+    scope_capability = Cap.VIEW_PROJECTS
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme", "division__sort_order", "code"]
@@ -117,6 +109,10 @@ class Project(models.Model):
 
 class ProjectBuilding(models.Model):
     """A building in a project, with its design package and as-built result."""
+
+    scope_division = "project__division"
+    scope_contractor = "project__contractor"
+    scope_capability = Cap.VIEW_PROJECTS
 
     project = models.ForeignKey(
         Project, models.CASCADE, related_name="items", verbose_name=_("project")
@@ -151,6 +147,8 @@ class ProjectBuilding(models.Model):
     )
     as_built_record = models.JSONField(_("as-built assessment"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -170,6 +168,10 @@ class Household(models.Model):
     owners' share can be collected per household. The owner's name is personal data: pages
     show it masked."""
 
+    scope_division = "item__project__division"
+    scope_contractor = "item__project__contractor"
+    scope_capability = Cap.VIEW_PROJECTS
+
     item = models.ForeignKey(
         ProjectBuilding,
         models.CASCADE,
@@ -182,6 +184,8 @@ class Household(models.Model):
         _("household area [m²]"), max_digits=9, decimal_places=2, null=True, blank=True
     )
     owner_name = models.CharField(_("owner"), max_length=60, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -204,6 +208,10 @@ class ProjectFunding(models.Model):
     clause that made it, and on which basis (design estimate or contract sum). Recomputed by
     ``projects.plan.refresh_plan`` whenever the buildings, designs or contract sum change."""
 
+    scope_division = "project__division"
+    scope_contractor = "project__contractor"
+    scope_capability = Cap.VIEW_PROJECTS
+
     class Basis(models.TextChoices):
         DESIGN = "design", _("design estimate")
         CONTRACT = "contract", _("contract sum")
@@ -223,6 +231,8 @@ class ProjectFunding(models.Model):
     rates = models.JSONField(_("rates"), default=dict)
     note = models.TextField(_("note"), blank=True)
     computed_at = models.DateTimeField(_("computed at"))
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -245,12 +255,18 @@ class ProjectFunding(models.Model):
 class TimeNode(models.Model):
     """Planned and actual date of a stage (时间节点)."""
 
+    scope_division = "project__division"
+    scope_contractor = "project__contractor"
+    scope_capability = Cap.VIEW_PROJECTS
+
     project = models.ForeignKey(
         Project, models.CASCADE, related_name="time_nodes", verbose_name=_("project")
     )
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
     planned_on = models.DateField(_("planned"), null=True, blank=True)
     actual_on = models.DateField(_("actual"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -264,6 +280,10 @@ class TimeNode(models.Model):
 
 
 class Transition(models.Model):
+    scope_division = "project__division"
+    scope_contractor = "project__contractor"
+    scope_capability = Cap.VIEW_PROJECTS
+
     project = models.ForeignKey(
         Project, models.CASCADE, related_name="transitions", verbose_name=_("project")
     )
@@ -275,6 +295,8 @@ class Transition(models.Model):
     on_date = models.DateField(_("date"))
     reason = models.TextField(_("reason"), blank=True)
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "pk"]
@@ -296,6 +318,10 @@ class Ledger(models.TextChoices):
 class LedgerEntry(models.Model):
     """One movement of money for a project. Never edited or deleted: a mistake is
     corrected by a reversing entry (the same amount negated, pointing at it)."""
+
+    scope_division = "division"
+    scope_contractor = "project__contractor"
+    scope_capability = Cap.VIEW_PROJECTS
 
     project = models.ForeignKey(
         Project, models.PROTECT, related_name="ledger", verbose_name=_("project")
@@ -333,6 +359,8 @@ class LedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "pk"]

@@ -1,0 +1,96 @@
+"""Tenancy, written once: who sees which county's records.
+
+One rule for every queryset, row lock and view (阳政办发〔2023〕36号 四（一）: the county
+governments are the responsible entity for their own county; the city bureaus coordinate,
+approve, fund and audit across counties):
+
+- a user with ``Cap.VIEW_ALL_COUNTIES`` (the city bureaus, the inspector) sees every county;
+- a county user (``Cap.VIEW_OWN_COUNTY`` and an organisation inside a county) sees only the
+  records of that county;
+- anyone else (a contractor, a supervisor, a test lab) sees only the records of the projects
+  their organisation builds, and nothing that belongs to no project;
+- a model may also require a capability to be seen at all (projects: ``VIEW_PROJECTS``).
+
+A county-owned model says where its county is, and where its contractor is when it has one,
+as class attributes read by ``ScopedQuerySet``::
+
+    class LedgerEntry(models.Model):
+        scope_division = "division"
+        scope_contractor = "project__contractor"
+        objects = ScopedQuerySet.as_manager()
+
+``Model.objects.for_user(user)`` is then the only way to list records for a user, and
+``in_scope(obj, user)`` the only way to check one record (the same rule, as a query).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see: every county, one county, or one organisation's projects."""
+
+    everything: bool
+    county_id: int | None
+    organisation_id: int | None
+
+    @classmethod
+    def of(cls, user) -> Scope:
+        from jigai.accounts.roles import Cap
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return cls(False, None, None)
+        if user.can(Cap.VIEW_ALL_COUNTIES):
+            return cls(True, None, None)
+        county = user.county
+        if county is not None and user.can(Cap.VIEW_OWN_COUNTY):
+            return cls(False, county.pk, None)
+        return cls(False, None, user.organisation_id)
+
+    def divisions(self):
+        """The county-level units whose records the user sees."""
+        from jigai.accounts.models import Division
+
+        qs = Division.objects.exclude(kind=Division.Kind.CITY)
+        if self.everything:
+            return qs
+        if self.county_id is not None:
+            return qs.filter(pk=self.county_id)
+        return qs.none()
+
+    def sees_division(self, division) -> bool:
+        return self.everything or (
+            self.county_id is not None and division is not None and division.pk == self.county_id
+        )
+
+    def filter(self, qs: models.QuerySet) -> models.QuerySet:
+        """``qs`` cut to what this scope sees, by the model's ``scope_division`` and
+        ``scope_contractor`` paths."""
+        model = qs.model
+        if self.everything:
+            return qs
+        if self.county_id is not None:
+            return qs.filter(**{f"{model.scope_division}_id": self.county_id})
+        contractor = getattr(model, "scope_contractor", None)
+        if contractor and self.organisation_id is not None:
+            return qs.filter(**{f"{contractor}_id": self.organisation_id})
+        return qs.none()
+
+
+class ScopedQuerySet(models.QuerySet):
+    """The queryset of every county-owned model (see the module docstring)."""
+
+    def for_user(self, user):
+        capability = getattr(self.model, "scope_capability", None)
+        if capability is not None and not user.can(capability):
+            return self.none()
+        return Scope.of(user).filter(self)
+
+
+def in_scope(obj: models.Model, user) -> bool:
+    """Whether ``user`` may see (and so act on) the county-owned record ``obj``."""
+    return type(obj)._default_manager.for_user(user).filter(pk=obj.pk).exists()
