@@ -28,7 +28,7 @@ def setup_django() -> Path:
     (tmp / "static").mkdir()
 
     call_command("migrate", verbosity=0)
-    from jigai.core.demo import load_demo
+    from jigai.demo.loader import load_demo
 
     load_demo(buildings=0)
     return tmp
@@ -36,7 +36,7 @@ def setup_django() -> Path:
 
 def survey_workbook(n: int, *, seed: int = 2023) -> bytes:
     from jigai.buildings import excel
-    from jigai.core.demo import register_demo_streets
+    from jigai.demo.loader import register_demo_streets
     from jigai.stock.synthetic import generate, rows
 
     register_demo_streets()

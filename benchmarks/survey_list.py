@@ -31,7 +31,7 @@ def main() -> None:
     from jigai.buildings.assessment import assess_buildings
     from jigai.buildings.eligibility import screen
     from jigai.buildings.models import Building
-    from jigai.core.demo import ensure_programme_2023, register_demo_streets
+    from jigai.demo.loader import ensure_programme_2023, register_demo_streets
     from jigai.stock.synthetic import generate, rows
 
     register_demo_streets()

@@ -11,7 +11,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from jigai.core.demo import load_demo
+    from jigai.demo.loader import load_demo
 
     with django_db_blocker.unblock():
         load_demo()

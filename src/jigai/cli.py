@@ -16,6 +16,10 @@ ENGINE_COMMANDS = {"assess", "climate", "optimise", "stock"}
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] in ("optimise", "stock"):
+        from jigai.stock.cli import main as packages_main
+
+        return packages_main(argv[1:])
     if len(argv) > 1 and argv[1] in ENGINE_COMMANDS:
         from jigai.engine.cli import main as engine_main
 

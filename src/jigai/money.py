@@ -77,3 +77,14 @@ def split_largest_remainder(total_fen: int, weights: list[int | Decimal | Fracti
     for i in order[:left]:
         parts[i] += 1
     return [sign * p for p in parts]
+
+
+def equal_shares(total_fen: int, n: int) -> list[tuple[int, int]]:
+    """``total_fen`` shared by ``n`` equal parties to the fen (largest remainder): as
+    (amount [fen], how many parties), largest amount first; [] when ``n`` is 0."""
+    if n <= 0:
+        return []
+    counts: dict[int, int] = {}
+    for part in split_largest_remainder(total_fen, [1] * n):
+        counts[part] = counts.get(part, 0) + 1
+    return sorted(counts.items(), reverse=True)

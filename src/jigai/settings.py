@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "jigai.dashboard",
     "jigai.buildings",
     "jigai.projects",
+    "jigai.demo",
 ]
 
 MIDDLEWARE = [

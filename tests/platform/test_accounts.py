@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from jigai.accounts import services
 from jigai.accounts.models import LoginThrottle, Organisation, User
-from jigai.accounts.roles import CAPABILITIES, Role
 from jigai.audit.models import AuditEntry
 from jigai.core.errors import BusinessError
+from jigai.core.roles import CAPABILITIES, Role
 
 DEMO_PASSWORD = "Jigai@2023"
 

@@ -51,7 +51,7 @@ def test_dashboard_for_the_city_lists_every_county_with_links(client_as, program
         "gaoxin",
     ]
     assert not any(mine for mine, _c, _ in rows)
-    assert html.count(f"/programmes/{programme.pk}/counties/") == 6
+    assert html.count(f"/dashboard/programmes/{programme.pk}/counties/") == 6
     yu = dict((code, body) for _m, code, body in rows)["yuxian"]
     assert re.findall(r"<td>([^<]*)</td>", yu)[:4] == ["27.79", "0.00", "0.00", "0.0%"]
     assert "121.92" in yu and "225.00" in html  # county total, city total
@@ -61,7 +61,7 @@ def test_county_officer_sees_own_row_highlighted_and_no_other_details(client_as,
     html = client_as("yx_officer").get("/dashboard/").content.decode()
     rows = _rows(html)
     assert [code for mine, code, _ in rows if mine] == ["yuxian"]
-    links = re.findall(rf"/programmes/{programme.pk}/counties/(\w+)/", html)
+    links = re.findall(rf"/dashboard/programmes/{programme.pk}/counties/(\w+)/", html)
     assert links == ["yuxian"]
 
 

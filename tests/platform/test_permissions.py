@@ -6,7 +6,7 @@ test fails when a named URL is missing here)."""
 import pytest
 from django.urls import get_resolver
 
-# One demo account per role (see core/data/demo.yaml); yx_officer is 盂县's officer.
+# One demo account per role (see demo/data/demo.yaml); yx_officer is 盂县's officer.
 ROLES = {
     "programme_admin": "zjj_admin",
     "county_officer": "yx_officer",
@@ -42,6 +42,7 @@ MATRIX = [
     ("dashboard:home", "get", "/dashboard/", only(*BUSINESS)),
     ("programmes:list", "get", "/programmes/", only(*BUSINESS)),
     ("programmes:detail", "get", "/programmes/{p}/", only(*BUSINESS)),
+    ("dashboard:task_table", "get", "/dashboard/programmes/{p}/task-table/", only(*BUSINESS)),
     ("programmes:edit", "get", "/programmes/{p}/edit/", only("programme_admin")),
     ("programmes:targets", "get", "/programmes/{p}/targets/", only("programme_admin")),
     ("programmes:rules", "get", "/programmes/{p}/rules/", only("programme_admin")),
@@ -49,9 +50,9 @@ MATRIX = [
     ("programmes:status", "post", "/programmes/{p}/status/", only("programme_admin", ok=302)),
     # 盂县: the county officer is 盂县's; a contractor has no county scope (404 like a stranger).
     (
-        "programmes:county",
+        "dashboard:county",
         "get",
-        "/programmes/{p}/counties/yuxian/",
+        "/dashboard/programmes/{p}/counties/yuxian/",
         {**only(*CITY, "county_officer"), "contractor": 404},
     ),
     ("accounts:login", "get", "/accounts/login/", {r: 200 for r in ALL}),
@@ -69,6 +70,12 @@ MATRIX = [
     ("set_language", "post", "/i18n/setlang/", {r: 302 for r in ALL}),
     # the survey: {b} is a building of 盂县, {j} an import job of zjj_admin
     ("buildings:list", "get", "/buildings/", only(*CITY, "county_officer")),
+    (
+        "projects:building_owners",
+        "get",
+        "/projects/buildings/{b}/owners/",
+        only(*CITY, "county_officer"),
+    ),
     ("buildings:detail", "get", "/buildings/{b}/", only(*CITY, "county_officer")),
     ("buildings:summary", "get", "/buildings/summary/", only(*CITY, "county_officer")),
     ("buildings:map", "get", "/buildings/map/", only(*CITY, "county_officer")),
@@ -237,7 +244,7 @@ def test_county_officer_gets_404_for_another_county(client_as, programme, office
     from jigai.buildings.models import Building
 
     client = client_as(officer)
-    assert client.get(f"/programmes/{programme.pk}/counties/yuxian/").status_code == 404
+    assert client.get(f"/dashboard/programmes/{programme.pk}/counties/yuxian/").status_code == 404
     building = Building.objects.filter(division__code="yuxian").first()
     assert client.get(f"/buildings/{building.pk}/").status_code == 404
 
@@ -254,7 +261,7 @@ def test_county_officer_gets_404_for_another_county(client_as, programme, office
     ],
 )
 def test_county_officer_opens_own_county(client_as, programme, officer, code):
-    response = client_as(officer).get(f"/programmes/{programme.pk}/counties/{code}/")
+    response = client_as(officer).get(f"/dashboard/programmes/{programme.pk}/counties/{code}/")
     assert response.status_code == 200
     assert response.context["division"].code == code
 

@@ -344,7 +344,7 @@ def test_county_page_lists_projects_with_blockers_and_late_nodes(
         {Stage.DECLARED: dt.date(2023, 5, 20), Stage.APPROVED: dt.date(2023, 6, 30)},
         actor=user("yx_officer"),
     )
-    response = client_as("yx_officer").get(f"/programmes/{programme.pk}/counties/yuxian/")
+    response = client_as("yx_officer").get(f"/dashboard/programmes/{programme.pk}/counties/yuxian/")
     projects = response.context["projects"]
     assert [(p.code, b) for p, b in projects] == [(project.code, [])]  # ready to declare
     assert [(n.project.code, n.stage) for n in response.context["late"]] == [

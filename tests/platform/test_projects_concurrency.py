@@ -24,7 +24,7 @@ D = dt.date(2023, 6, 1)
 
 def _setup():
     from jigai.accounts.models import User
-    from jigai.core.demo import load_demo
+    from jigai.demo.loader import load_demo
     from jigai.programmes.models import Programme
     from jigai.projects import services
     from tests.platform.test_projects import _eligible

@@ -193,7 +193,16 @@ def test_pages_show_the_amount_due_per_building_and_household(programme, user, c
     text = ledger.content.decode()
     assert "66,624.00" in text and "欧阳小明" not in text and "YZ-1" in text
     building = client.get(f"/buildings/{item.building_id}/").content.decode()
-    assert project.code in building and "51,925.08" in building
+    card = client.get(f"/projects/buildings/{item.building_id}/owners/").content.decode()
+    assert 'data-testid="project-owners-slot"' in building
+    assert project.code in card and "51,925.08" in card
+    # another county's officer gets 404 for the building, so no card either
+    assert (
+        client_as("cq_officer").get(f"/projects/buildings/{item.building_id}/owners/").status_code
+        == 404
+    )
+    client = client_as("yx_officer")
+    building = client.get(f"/buildings/{item.building_id}/").content.decode()
     # the building's assessed package under the 2023 rules replaces the windows: its owners'
     # share, shared equally by its 37 households (largest remainder, first ones 1 fen more)
     from jigai.buildings.models import Assessment

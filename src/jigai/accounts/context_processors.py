@@ -1,4 +1,4 @@
-from jigai.accounts.roles import Cap
+from jigai.core.roles import Cap
 
 
 def capabilities(request):

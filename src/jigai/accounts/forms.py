@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jigai.accounts.models import Organisation, User
-from jigai.accounts.roles import Role
+from jigai.core.roles import Role
 
 
 class LoginForm(forms.Form):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from jigai.accounts.roles import ADMIN_ROLES, CAPABILITIES, Role
+from jigai.core.roles import ADMIN_ROLES, CAPABILITIES, Role
 
 
 class Division(models.Model):

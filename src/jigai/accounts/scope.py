@@ -40,7 +40,7 @@ class Scope:
 
     @classmethod
     def of(cls, user) -> Scope:
-        from jigai.accounts.roles import Cap
+        from jigai.core.roles import Cap
 
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls(False, None, None)

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jigai.accounts.models import LoginThrottle, Organisation, RoleAssignment, User
-from jigai.accounts.roles import Cap, Role
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
 from jigai.core.errors import BusinessError, require
+from jigai.core.roles import Cap, Role
 
 USER_FIELDS = ["username", "last_name", "first_name", "email", "phone", "organisation", "is_active"]
 

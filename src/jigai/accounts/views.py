@@ -17,8 +17,8 @@ from jigai.accounts.forms import (
     UserEditForm,
 )
 from jigai.accounts.models import LoginThrottle, Organisation, User
-from jigai.accounts.roles import Cap
 from jigai.core.errors import BusinessError
+from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
 
 

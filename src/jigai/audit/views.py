@@ -3,9 +3,9 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from jigai.accounts.roles import Cap
 from jigai.audit.models import AuditEntry
 from jigai.audit.services import verify_chain
+from jigai.core.roles import Cap
 from jigai.core.views import capability_required
 
 PAGE_SIZE = 50

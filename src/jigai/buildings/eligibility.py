@@ -28,10 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.buildings.models import Building, EligibilityException, Screening
 from jigai.core.errors import BusinessError, require
+from jigai.core.roles import Cap
 from jigai.programmes.models import Programme
 
 RULES = {

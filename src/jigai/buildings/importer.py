@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jigai.accounts.models import Division, Organisation
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.buildings import excel
 from jigai.buildings.excel import CellError, WorkbookRejected
 from jigai.buildings.models import Building, Community, ImportJob
 from jigai.core.errors import require
+from jigai.core.roles import Cap
 from jigai.stock.schema import Column, columns
 
 BUILDING_FIELDS = [

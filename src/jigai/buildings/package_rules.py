@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.buildings.models import Building, PackageRuleException
 from jigai.core.errors import BusinessError, require
+from jigai.core.roles import Cap
 from jigai.engine.measures import MeasureGroup
 from jigai.engine.policy import group_of_rule
 

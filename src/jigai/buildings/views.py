@@ -8,16 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jigai.accounts.roles import Cap
 from jigai.buildings import assessment, eligibility, excel, importer, package_rules, services
 from jigai.buildings.forms import ExceptionForm, UploadForm
 from jigai.buildings.limit_report import limit_report
 from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
 from jigai.core.errors import BusinessError
+from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
 from jigai.engine.heat_index import TERM_ZH, TERMS
+from jigai.money import equal_shares
 from jigai.programmes.services import current_programme
-from jigai.projects.plan import building_owners
 from jigai.stock.schema import USE_ZH
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,7 +129,12 @@ def building_detail(request, pk):
             "screening": screening,
             "exception": exception,
             "reasons": [eligibility.describe(r) for r in screening.reasons] if screening else [],
-            "owners": building_owners(building, programme, current),
+            "assessed_shares": equal_shares(
+                int((current.funding or {}).get("owners_fen", 0)) if current else 0,
+                building.households or 0,
+            )
+            if current and current.funding
+            else [],
             "form": form,
             **rules,
             "can_lift": request.user.can(Cap.GRANT_EXCEPTION),

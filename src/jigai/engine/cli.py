@@ -190,11 +190,7 @@ def _climate(argv: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     """Entry point: ``argv[0]`` is the sub-command (``assess`` or ``climate``; ``optimise``
-    and ``stock`` are the retrofit-package commands of ``jigai.stock.cli``)."""
-    if argv and argv[0] in ("optimise", "stock"):
-        from jigai.stock.cli import main as packages_main
-
-        return packages_main(argv)
+    and ``stock``, the retrofit-package commands, are ``jigai.stock.cli``'s)."""
     if not argv or argv[0] not in ("assess", "climate"):
         print("usage: jigai assess FILE [...] | jigai climate [...]", file=sys.stderr)
         return 2

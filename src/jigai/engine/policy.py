@@ -205,9 +205,11 @@ def shipped_policy() -> PackagePolicy:
     if not _SHIPPED:
         import yaml
 
+        # the file is data of the platform's programmes package; read it as a file of the
+        # ``jigai`` distribution so that the engine imports nothing above it
         text = (
-            resources.files("jigai.programmes")
-            .joinpath("data/yangquan-2023.yaml")
+            resources.files("jigai")
+            .joinpath("programmes/data/yangquan-2023.yaml")
             .read_text("utf-8")
         )
         doc = yaml.safe_load(text)

@@ -8,12 +8,11 @@ from jigai.engine.measures import PACKAGE_GROUPS
 from jigai.money import MoneyError, fen_to_yuan, yuan_to_fen
 from jigai.programmes import climates
 from jigai.programmes.models import (
-    M2_PER_10K,
     PARAMETER_FIELDS,
     Programme,
     normalise_grades,
-    to_10k_m2,
 )
+from jigai.units import M2_PER_10K, to_10k_m2
 
 
 class YuanField(forms.DecimalField):

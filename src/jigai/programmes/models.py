@@ -16,14 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from jigai.accounts.models import Division
 from jigai.engine.funding import FundingRates
 from jigai.engine.policy import NO_RULES, PackagePolicy, parse_policy
-
-M2_PER_10K = 10_000
-
-
-def to_10k_m2(area_m2: int) -> Decimal:
-    """m² → 万m² for display (exact: areas are whole m²)."""
-    return Decimal(area_m2) / M2_PER_10K  # exact, e.g. 322400 → 32.24, 2000000 → 200
-
+from jigai.units import to_10k_m2
 
 SAFETY_GRADES = ("A", "B", "C", "D")
 

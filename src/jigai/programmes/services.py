@@ -13,22 +13,21 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from jigai.accounts.models import Division
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, StaleVersion, require
+from jigai.core.roles import Cap
 from jigai.engine.errors import EngineInputError
 from jigai.engine.policy import PolicyError, parse_policy
 from jigai.money import MoneyError, yuan_to_fen
 from jigai.programmes import climates
 from jigai.programmes.models import (
-    M2_PER_10K,
     PARAMETER_FIELDS,
     Category,
     Programme,
     TaskTarget,
     normalise_grades,
-    to_10k_m2,
 )
+from jigai.units import M2_PER_10K, to_10k_m2
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -675,3 +674,16 @@ def update_package_rules(
         after={"package_rules": new_rules},
     )
     return locked
+
+
+def ensure_programme_2023() -> Programme:
+    """Yangquan's reference data and its 2023 programme, loaded from the shipped file when
+    the database has none yet (``jigai setup``)."""
+    from jigai.accounts.reference import load_reference_data
+
+    city = load_reference_data()
+    existing = Programme.objects.filter(city=city, year=2023).first()
+    if existing:
+        return existing
+    spec = parse_programme_file(DATA_DIR / "yangquan-2023.yaml")
+    return load_programme(spec, actor_name=_("command line"))

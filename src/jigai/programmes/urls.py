@@ -11,5 +11,4 @@ urlpatterns = [
     path("<int:pk>/rules/", views.rules_edit, name="rules"),
     path("<int:pk>/copy/", views.programme_copy, name="copy"),
     path("<int:pk>/status/", views.programme_status, name="status"),
-    path("<int:pk>/counties/<slug:code>/", views.county_detail, name="county"),
 ]

@@ -1,14 +1,12 @@
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jigai.accounts.models import Division, Organisation
-from jigai.accounts.roles import Cap
+from jigai.accounts.models import Division
 from jigai.core.errors import BusinessError
+from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
-from jigai.dashboard.services import progress_table
 from jigai.engine.measures import MeasureGroup
 from jigai.programmes import climates, services
 from jigai.programmes.forms import (
@@ -18,9 +16,6 @@ from jigai.programmes.forms import (
     parse_target_cells,
 )
 from jigai.programmes.models import Programme
-from jigai.projects import workflow
-from jigai.projects.models import Project
-from jigai.projects.progress import late_nodes
 
 
 @capability_required(Cap.VIEW_PROGRAMME)
@@ -38,7 +33,6 @@ def programme_detail(request, pk):
         "programmes/detail.html",
         {
             "programme": programme,
-            "table": progress_table(programme, request.user),
             "checks": services.consistency(programme),
             "rule_groups": {
                 k: [MeasureGroup(g).label_zh for g in (programme.package_rules or {}).get(k, [])]
@@ -164,35 +158,3 @@ def programme_status(request, pk):
         error = exc if isinstance(exc, BusinessError) else BusinessError(_("Unknown status."))
         return refuse(request, error, "programmes:detail", pk)
     return redirect("programmes:detail", pk)
-
-
-@capability_required(Cap.VIEW_PROGRAMME)
-def county_detail(request, pk, code):
-    """A county-level unit's page; 404 for a county outside the user's scope."""
-    programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
-    division = get_object_or_404(Division, code=code, parent=programme.city)
-    if not request.user.sees_division(division):
-        raise Http404
-    table = progress_table(programme, request.user)
-    row = next(r for r in table.rows if r.division.pk == division.pk)
-    organisations = Organisation.objects.filter(division=division).select_related("parent")
-    projects = [
-        (p, workflow.blockers(p))
-        for p in Project.objects.filter(programme=programme, division=division).select_related(
-            "category"
-        )
-    ]
-    late = late_nodes(programme, divisions=[division])
-    return render(
-        request,
-        "programmes/county.html",
-        {
-            "programme": programme,
-            "division": division,
-            "row": row,
-            "category_cells": list(zip(table.categories, row.cells, strict=True)),
-            "organisations": organisations,
-            "projects": projects,
-            "late": late,
-        },
-    )

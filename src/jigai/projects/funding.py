@@ -22,9 +22,9 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, require
+from jigai.core.roles import Cap
 from jigai.money import format_yuan
 from jigai.projects.access import bump, lock
 from jigai.projects.models import Ledger, LedgerEntry, Project, Stage

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, require
+from jigai.core.roles import Cap
 from jigai.projects.access import bump, lock
 from jigai.projects.models import Household, Ledger, LedgerEntry, ProjectBuilding, Stage
 from jigai.projects.plan import mask_name

@@ -9,9 +9,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jigai.accounts.models import Division, Organisation
-from jigai.accounts.roles import Cap
 from jigai.accounts.scope import ScopedQuerySet
 from jigai.buildings.models import Building
+from jigai.core.roles import Cap
 from jigai.programmes.models import Category, Programme
 
 

@@ -356,33 +356,8 @@ def owners_ledger(project: Project, items: list[ProjectBuilding] | None = None) 
     return rows
 
 
-@dataclass(frozen=True)
-class BuildingOwners:
-    """The building page's owners' share: by the assessment's least-cost package (equal
-    shares over the surveyed households) and, once the building is in a project, by the
-    project's stored plan."""
-
-    assessed_fen: int | None
-    assessed_shares: list[tuple[int, int]]
-    project_row: OwnersRow | None
-
-    @property
-    def project_rows(self) -> list[OwnersRow]:
-        return [self.project_row] if self.project_row else []
-
-
-def building_owners(building, programme, assessment) -> BuildingOwners:
-    assessed = None
-    shares: list[tuple[int, int]] = []
-    if assessment is not None and assessment.funding:
-        assessed = int(assessment.funding.get("owners_fen", 0))
-        if building.households:
-            shares = equal_share_summary(
-                [
-                    HouseholdDue("", None, "", a)
-                    for a in split_largest_remainder(assessed, [1] * building.households)
-                ]
-            )
+def building_owners_row(building, programme) -> OwnersRow | None:
+    """The owners' row of the project that holds ``building`` this year (None: no project)."""
     item = (
         ProjectBuilding.objects.filter(building=building, programme=programme)
         .select_related("project", "building", "building__community")
@@ -390,5 +365,4 @@ def building_owners(building, programme, assessment) -> BuildingOwners:
         if programme is not None
         else None
     )
-    row = owners_ledger(item.project, [item])[0] if item else None
-    return BuildingOwners(assessed, shares, row)
+    return owners_ledger(item.project, [item])[0] if item else None

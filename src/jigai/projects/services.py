@@ -9,11 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from jigai.accounts.models import Organisation
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.buildings.eligibility import category_for
 from jigai.buildings.models import Building
 from jigai.core.errors import BusinessError, require
+from jigai.core.roles import Cap
 from jigai.engine.funding import window_line_fen
 from jigai.engine.measures import default_catalogue
 from jigai.money import format_yuan

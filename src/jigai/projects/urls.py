@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/items/<int:item>/design/", views.design, name="design"),
     path("<int:pk>/items/<int:item>/as-built/", views.as_built, name="as_built"),
     path("<int:pk>/owners/", views.owners, name="owners"),
+    path("buildings/<int:building>/owners/", views.building_owners, name="building_owners"),
     path("<int:pk>/items/<int:item>/households/", views.household_list, name="households"),
     path("<int:pk>/tender/", views.tender, name="tender"),
     path("<int:pk>/plan/", views.plan, name="plan"),

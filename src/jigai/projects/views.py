@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jigai.accounts.roles import Cap
 from jigai.audit.models import AuditEntry
 from jigai.buildings.models import Building, Screening
 from jigai.core.errors import BusinessError
+from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
 from jigai.programmes.services import current_programme
 from jigai.projects import funding, households, services, workflow
@@ -175,6 +175,22 @@ def owners(request, pk):
             .select_related("building", "building__community", "recorded_by")
             .order_by("pk"),
         },
+    )
+
+
+@capability_required(Cap.VIEW_BUILDINGS)
+def building_owners(request, building):
+    """The building page's card of the owners' share in the project that holds it (a
+    fragment the building page loads; empty when the building is in no project)."""
+    b = get_object_or_404(Building.objects.for_user(request.user), pk=building)
+    row = plans.building_owners_row(b, current_programme())
+    if (
+        row is not None
+        and not Project.objects.for_user(request.user).filter(pk=row.item.project_id).exists()
+    ):
+        row = None
+    return render(
+        request, "projects/_building_owners.html", {"row": row, "owners": [row] if row else []}
     )
 
 

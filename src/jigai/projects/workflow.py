@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jigai.accounts.roles import Cap
 from jigai.audit import services as audit
 from jigai.buildings.models import Screening
 from jigai.core.errors import BusinessError, require
+from jigai.core.roles import Cap
 from jigai.money import format_yuan
 from jigai.projects.access import in_scope, lock
 from jigai.projects.funding import reconcile

@@ -8,7 +8,7 @@ from fractions import Fraction
 from django import template
 
 from jigai.money import format_yuan
-from jigai.programmes.models import to_10k_m2
+from jigai.units import to_10k_m2
 
 register = template.Library()
 

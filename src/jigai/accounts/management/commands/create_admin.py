@@ -4,9 +4,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from jigai.accounts.models import Organisation
-from jigai.accounts.roles import ADMIN_ROLES
 from jigai.accounts.services import create_administrator
 from jigai.core.errors import BusinessError
+from jigai.core.roles import ADMIN_ROLES
 
 
 class Command(BaseCommand):

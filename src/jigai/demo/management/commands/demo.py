@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from jigai.accounts.roles import Role
-from jigai.core.demo import DEMO_BUILDINGS, load_demo
+from jigai.core.roles import Role
+from jigai.demo.loader import DEMO_BUILDINGS, load_demo
 
 
 class Command(BaseCommand):

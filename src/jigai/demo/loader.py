@@ -11,15 +11,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jigai.accounts.models import Division, Organisation, RoleAssignment, User
-from jigai.accounts.reference import load_reference_data
 from jigai.audit import services as audit
 from jigai.buildings import importer
 from jigai.buildings.assessment import assess_buildings
 from jigai.buildings.eligibility import screen
 from jigai.buildings.models import Building
-from jigai.programmes.models import Programme
-from jigai.programmes.services import DATA_DIR as PROGRAMME_DATA
-from jigai.programmes.services import load_programme, parse_programme_file
+from jigai.programmes.services import ensure_programme_2023
 from jigai.stock.synthetic import generate, rows, spec
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.yaml"
@@ -31,15 +28,6 @@ class DemoLogin:
     name: str
     organisation: str
     roles: list[str]
-
-
-def ensure_programme_2023() -> Programme:
-    city = load_reference_data()
-    existing = Programme.objects.filter(city=city, year=2023).first()
-    if existing:
-        return existing
-    spec = parse_programme_file(PROGRAMME_DATA / "yangquan-2023.yaml")
-    return load_programme(spec, actor_name=_("command line"))
 
 
 DEMO_BUILDINGS = 1200

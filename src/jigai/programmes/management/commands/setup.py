@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from jigai.core.demo import ensure_programme_2023
+from jigai.programmes.services import ensure_programme_2023
 
 
 class Command(BaseCommand):
