@@ -886,10 +886,17 @@ def _pareto_fronts(q, c, eta, ok, q_before) -> list[list[tuple[int, int, float]]
     run = np.maximum.accumulate(es, axis=1)
     prev = np.concatenate((np.full((es.shape[0], 1), -np.inf), run[:, :-1]), axis=1)
     front = np.take_along_axis(ok, order, axis=1) & (es > prev)
-    out: list[list[tuple[int, int, float]]] = [[] for _ in range(q.shape[0])]
-    for r, j in zip(*np.nonzero(front), strict=True):
-        i = int(order[r, j])
-        out[r].append((i, int(c[r, i]), float(1.0 - q[r, i] / q_before[r])))
+    rows, cols = np.nonzero(front)
+    idx = order[rows, cols]
+    cost = c[rows, idx].tolist()
+    with np.errstate(divide="ignore", invalid="ignore"):  # no demand before: as Package.eta
+        eta_p = (1.0 - q[rows, idx] / q_before[rows]).tolist()
+    idx = idx.tolist()
+    ends = np.cumsum(np.bincount(rows, minlength=q.shape[0])).tolist()
+    out, start = [], 0
+    for end in ends:
+        out.append(list(zip(idx[start:end], cost[start:end], eta_p[start:end], strict=True)))
+        start = end
     return out
 
 
