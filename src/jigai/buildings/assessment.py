@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from jigai.audit import services as audit
 from jigai.audit.services import jsonable
+from jigai.buildings.assessment_vector import assess_chunk, fire_context, limit_check
 from jigai.buildings.models import Assessment, Building, PackageRuleException
 from jigai.engine import (
     ENGINE_VERSION,
@@ -32,10 +33,8 @@ from jigai.engine import (
     parse_building,
 )
 from jigai.engine.errors import EngineInputError
-from jigai.engine.fire import FireContext
 from jigai.engine.funding import RULE as FUNDING_RULE
 from jigai.engine.funding import split_funding
-from jigai.engine.limits import check_limits
 from jigai.engine.measures import default_catalogue
 from jigai.engine.optimiser import optimise_building
 from jigai.programmes.climates import CountyClimates, climate_for_building
@@ -45,7 +44,9 @@ from jigai.stock.schema import columns
 # What a stored result holds beyond the engine's terms; part of the digest, so results
 # stored before the record held the limit check are assessed again on the next run.
 RECORD = "record: terms, package, funding, limit check"
-CROWDED_USES = {"school", "hospital", "commercial"}  # GB 50016-2014 §6.7.4 (see engine.fire)
+CHUNK = 2000  # buildings per vectorised chunk
+PROGRESS_EVERY = 500  # buildings between two calls of the progress callback
+__all__ = ["assess_buildings", "assess_one", "limit_check", "prepare"]
 
 
 def survey_row(b: Building) -> dict:
@@ -76,25 +77,38 @@ def lifted_rules(buildings, programme) -> dict[int, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def prepare(
-    b: Building, programme, *, climate, catalogue, data, lifted: frozenset[str] = frozenset()
-) -> tuple[dict, str, object, str]:
-    """(inputs, digest of everything the result depends on, engine building or None, error).
-    The digest covers the programme's package rules and the rules lifted for ``b``."""
-    row = jsonable(survey_row(b))
-    threshold = str(programme.min_improvement)
-    context = [
+def digest_context(programme, *, climate, catalogue, climate_dict=None, provenance=None):
+    """What every result of ``programme`` in ``climate`` depends on beyond its own inputs
+    (the rules lifted for a building are added by ``prepare``); the dicts may be given when
+    already computed."""
+    return [
         ENGINE_VERSION,
-        catalogue.provenance(),
-        climate.to_dict(),
-        threshold,
+        provenance if provenance is not None else catalogue.provenance(),
+        climate_dict if climate_dict is not None else climate.to_dict(),
+        str(programme.min_improvement),
         programme.provincial_subsidy_fen_per_m2,
         programme.owner_contribution_fen_per_m2,
         programme.package_rules,
-        sorted(lifted),
-        RECORD,
-        FUNDING_RULE,
     ]
+
+
+def prepare(
+    b: Building,
+    programme,
+    *,
+    climate,
+    catalogue,
+    data,
+    lifted: frozenset[str] = frozenset(),
+    context: list | None = None,
+) -> tuple[dict, str, object, str]:
+    """(inputs, digest of everything the result depends on, engine building or None, error).
+    The digest covers the programme's package rules and the rules lifted for ``b``;
+    ``context`` is ``digest_context`` when already computed for the run."""
+    row = jsonable(survey_row(b))
+    if context is None:
+        context = digest_context(programme, climate=climate, catalogue=catalogue)
+    context = [*context, sorted(lifted), RECORD, FUNDING_RULE]
     try:
         if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
             building = parse_building(b.envelope, "envelope", data)
@@ -117,6 +131,7 @@ def assess_one(
     data=None,
     prepared=None,
     lifted: frozenset[str] | None = None,
+    base: dict | None = None,
 ) -> Assessment:
     """The engine's result for one building (not saved): the least-cost package meeting the
     threshold, the fire code and the programme's package rules (with the rules an approved
@@ -130,23 +145,10 @@ def assess_one(
     inputs, digest, building, error = prepared or prepare(
         b, programme, climate=climate, catalogue=catalogue, data=data, lifted=lifted
     )
-    base = dict(
-        building=b,
-        programme=programme,
-        division_id=b.division_id,
-        created_at=timezone.now(),
-        engine_version=ENGINE_VERSION,
-        climate=climate.to_dict(),
-        catalogue=catalogue.provenance(),
-        inputs=inputs,
-        inputs_digest=digest,
-        assumed=inputs.get("assumed", []),
-    )
+    base = base or _base(b, programme, climate.to_dict(), catalogue.provenance(), inputs, digest)
     if error:
         return Assessment(**base, error=error)
-    fire = FireContext(
-        residential=b.is_residential, height_m=float(b.height_m), crowded=b.use in CROWDED_USES
-    )
+    fire = fire_context(b)
     policy = programme.package_policy
     optimum = optimise_building(
         building,
@@ -204,52 +206,77 @@ def assess_one(
     )
 
 
+def _base(b, programme, climate: dict, catalogue: dict, inputs: dict, digest: str) -> dict:
+    """The fields every stored result has, whatever the engine found."""
+    return dict(
+        building=b,
+        programme=programme,
+        division_id=b.division_id,
+        created_at=timezone.now(),
+        engine_version=ENGINE_VERSION,
+        climate=climate,
+        catalogue=catalogue,
+        inputs=inputs,
+        inputs_digest=digest,
+        assumed=inputs.get("assumed", []),
+    )
+
+
 def _terms(a) -> dict:
     d = a.to_dict()
     return {"terms": d.get("terms"), "seasonal": d.get("seasonal"), "geometry": d.get("geometry")}
 
 
-def limit_check(before, after, zone: str) -> dict:
-    """The advisory check of the retrofitted elements against the limits in force for the
-    climate zone (``jigai.engine.limits.check_limits``), as stored in ``Assessment.after``
-    under ``"limits"``: {"zone", "rows": [{id, class, orientation, K, K_max, ok, source,
-    confidence, …}]} — one row per element whose K the package changed, plus the shape
-    factor."""
-    orientation = {e.id: e.orientation for e in after.elements}
-    rows = [
-        jsonable({**row, "orientation": orientation.get(row["id"])})
-        for row in check_limits(before, after, zone)
-    ]
-    return {"zone": zone, "rows": rows}
-
-
 def assess_buildings(
-    programme, buildings, *, actor=None, actor_name: str = "", force: bool = False
+    programme,
+    buildings,
+    *,
+    actor=None,
+    actor_name: str = "",
+    force: bool = False,
+    progress=None,
+    chunk: int = CHUNK,
 ) -> Counter:
-    """Assess (or re-assess where anything changed) the buildings; store and audit the run."""
+    """Assess (or re-assess where anything changed) the buildings; store and audit the run.
+
+    Block-shorthand buildings are assessed ``chunk`` at a time through the vectorised engine
+    path (``assessment_vector.assess_chunk``: the same record as ``assess_one``); detailed
+    envelopes and buildings whose inputs the engine refuses through ``assess_one``.
+    ``progress(done, total)`` is called about every ``PROGRESS_EVERY`` buildings and at the
+    end."""
     climate_of = CountyClimates(programme)
     catalogue = default_catalogue()
+    provenance = catalogue.provenance()
     data = default_data()
-    current = {
-        a.building_id: a.inputs_digest
-        for a in Assessment.objects.filter(
+    current = dict(
+        Assessment.objects.filter(
             programme=programme, is_current=True, building__in=buildings
-        ).only("building_id", "inputs_digest")
-    }
+        ).values_list("building_id", "inputs_digest")
+    )
     lifted = lifted_rules(buildings, programme)
-    fresh, counts = [], Counter()
-    for b in buildings.select_related("division", "community", "community__street").iterator(
-        chunk_size=500
-    ):
-        climate = climate_of(b.division.code)  # the building's county climate (programme data)
-        mine = lifted.get(b.pk, frozenset())
-        prepared = prepare(
-            b, programme, climate=climate, catalogue=catalogue, data=data, lifted=mine
-        )
-        if not force and current.get(b.pk) == prepared[1]:
-            counts["unchanged"] += 1
-            continue
-        result = assess_one(
+    total = buildings.count() if progress else 0
+    contexts: dict[int, tuple] = {}  # per climate: its dict and the digest context
+
+    def context_of(climate):
+        if id(climate) not in contexts:
+            cd = climate.to_dict()
+            ctx = digest_context(
+                programme,
+                climate=climate,
+                catalogue=catalogue,
+                climate_dict=cd,
+                provenance=provenance,
+            )
+            contexts[id(climate)] = (climate, cd, ctx)
+        return contexts[id(climate)]
+
+    def base_of(item):
+        b, climate, _mine, (inputs, digest, _bld, _err) = item
+        return _base(b, programme, context_of(climate)[1], provenance, inputs, digest)
+
+    def single(item):
+        b, climate, mine, prepared = item
+        return assess_one(
             b,
             programme,
             climate=climate,
@@ -257,9 +284,51 @@ def assess_buildings(
             data=data,
             prepared=prepared,
             lifted=mine,
+            base=base_of(item),
         )
+
+    fresh, counts, pending = [], Counter(), []
+    done = reported = 0
+
+    def flush():
+        fresh.extend(
+            assess_chunk(
+                pending, programme, catalogue=catalogue, data=data, base_of=base_of, single=single
+            )
+        )
+        pending.clear()
+
+    for b in buildings.select_related("division", "community", "community__street").iterator(
+        chunk_size=chunk
+    ):
+        climate = climate_of(b.division.code)  # the building's county climate (programme data)
+        mine = lifted.get(b.pk, frozenset())
+        prepared = prepare(
+            b,
+            programme,
+            climate=climate,
+            catalogue=catalogue,
+            data=data,
+            lifted=mine,
+            context=context_of(climate)[2],
+        )
+        done += 1
+        if not force and current.get(b.pk) == prepared[1]:
+            counts["unchanged"] += 1
+        elif prepared[3] or b.envelope:  # input error or a detailed envelope: single path
+            fresh.append(single((b, climate, mine, prepared)))
+        else:
+            pending.append((b, climate, mine, prepared))
+            if len(pending) >= chunk:
+                flush()
+        if progress and done - reported >= PROGRESS_EVERY:
+            progress(done, total)
+            reported = done
+    flush()
+    for result in fresh:
         counts["error" if result.error else ("reaches" if result.reaches else "falls_short")] += 1
-        fresh.append(result)
+    if progress:
+        progress(done, total)
     with transaction.atomic():
         Assessment.objects.filter(
             programme=programme, is_current=True, building_id__in=[a.building_id for a in fresh]

@@ -103,8 +103,13 @@ class FireArrays:
 
 
 def line_cost(rate_fen: int, quantity) -> np.ndarray:
-    """Cost of a line [fen]: rate [fen/unit] × quantity, rounded half-up to the fen (int64)."""
-    return np.floor(rate_fen * np.asarray(quantity, dtype=float) + 0.5).astype(np.int64)
+    """Cost of a line [fen]: rate [fen/unit] × quantity, rounded half-up to the fen (int64).
+
+    The product is first rounded to 10⁻⁶ fen, which undoes binary noise: a quantity summed
+    element by element (446.1882 m²) or class by class (446.18819999999994 m²) must cost the
+    same fen when the product is exactly half a fen (as ``funding.split_funding_arrays``)."""
+    x = rate_fen * np.asarray(quantity, dtype=float)
+    return np.floor(np.round(x, 6) + 0.5).astype(np.int64)
 
 
 def _quantity(m: Measure, env: Envelope) -> np.ndarray:
@@ -720,6 +725,9 @@ class StockOptimum:
     threshold: float
     window_fen: np.ndarray | None = None
     blocking: np.ndarray | None = None
+    packages: np.ndarray | None = None  # detail: the chosen ``Package`` (None where none)
+    pareto: np.ndarray | None = None  # detail: [(index, cost [fen], η)] of the Pareto front
+    codes: dict[MeasureGroup, np.ndarray] | None = None  # detail: ``rule_codes``
 
     def labels(self, index: np.ndarray | None = None) -> np.ndarray:
         """'+'-joined catalogue ids of each building's package ('none' for no measure,
@@ -761,12 +769,18 @@ def optimise_stock(
     zone: str | Sequence[str] | None = None,
     data: EngineData | None = None,
     max_cells: int = 1 << 21,
+    detail: bool = False,
 ) -> StockOptimum:
     """The least-cost package reaching η ≥ threshold under the fire code and the
     programme's rules for each of N buildings (exact: every package of the catalogue is
     evaluated), chunked over buildings so that at most ``max_cells`` buildings × packages
     cells are held at once. ``storeys`` (and ``zone``, default the climate's) are needed
-    when the rules exempt elements that meet their limit."""
+    when the rules exempt elements that meet their limit.
+
+    ``detail`` adds what the single-building ``optimise_building`` reports per building:
+    the chosen ``Package`` with its cost lines, the cost–η Pareto front of the packages that
+    meet the fire code and the rules (as ``pareto_front``), and the rule codes — the same
+    numbers to 1e-9 (the platform stores them, ``jigai.buildings.assessment``)."""
     data = data or default_data()
     cat = catalogue or default_catalogue()
     thr = data.p("eta_threshold") if threshold is None else threshold
@@ -793,6 +807,8 @@ def optimise_stock(
         )
     }
     blocking = np.full(n, "", dtype=object)
+    packages = np.full(n, None, dtype=object) if detail else None
+    fronts = np.full(n, None, dtype=object) if detail else None
     area = env_all.A0 if floor_area_m2 is None else np.asarray(floor_area_m2, dtype=float)
     options = None
     codes_all = rule_codes(env_all, policy, fire.residential, lifted)  # one limit look-up pass
@@ -819,6 +835,12 @@ def optimise_stock(
         out["cost"][sl] = np.where(none, 0, c[rows, safe])
         out["window"][sl] = _window_cost(eff, chosen)
         out["best_eta"][sl] = np.where(i_best < 0, np.nan, eta[rows, np.maximum(i_best, 0)])
+        if detail:
+            for k in np.nonzero(~none)[0]:
+                i = int(chosen[k])
+                packages[start + k] = _package(eff, env, cat, int(k), i, q[k, i], c[k, i])
+            for k, front in enumerate(_pareto_fronts(q, c, eta, ok, env.q_H)):
+                fronts[start + k] = front
         failing = np.nonzero(i_least < 0)[0]
         if failing.size:
             blocking[sl][failing] = _stock_blocking(env, fa, cat, policy, codes, thr, failing)
@@ -846,7 +868,36 @@ def optimise_stock(
         thr,
         out["window"],
         blocking,
+        packages,
+        fronts,
+        codes_all if detail else None,
     )
+
+
+def _pareto_fronts(q, c, eta, ok, q_before) -> list[list[tuple[int, int, float]]]:
+    """Per building of a chunk, the Pareto front of the packages in ``ok`` exactly as
+    ``optimise_building`` orders it (ascending cost, then descending η, then index; a
+    package joins when its η beats every cheaper one's): [(index, cost [fen], η)], η as
+    ``Package.eta`` (1 − q_H,after/q_H,before)."""
+    cm = np.where(ok, c, _INT_MAX)
+    em = np.where(ok, eta, -np.inf)
+    order = np.lexsort((-em, cm), axis=-1)
+    es = np.take_along_axis(em, order, axis=1)
+    run = np.maximum.accumulate(es, axis=1)
+    prev = np.concatenate((np.full((es.shape[0], 1), -np.inf), run[:, :-1]), axis=1)
+    front = np.take_along_axis(ok, order, axis=1) & (es > prev)
+    rows, cols = np.nonzero(front)
+    idx = order[rows, cols]
+    cost = c[rows, idx].tolist()
+    with np.errstate(divide="ignore", invalid="ignore"):  # no demand before: as Package.eta
+        eta_p = (1.0 - q[rows, idx] / q_before[rows]).tolist()
+    idx = idx.tolist()
+    ends = np.cumsum(np.bincount(rows, minlength=q.shape[0])).tolist()
+    out, start = [], 0
+    for end in ends:
+        out.append(list(zip(idx[start:end], cost[start:end], eta_p[start:end], strict=True)))
+        start = end
+    return out
 
 
 def _stock_blocking(env, fire, cat, policy, codes, thr, failing) -> np.ndarray:
