@@ -13,13 +13,8 @@ import pytest
 from jigai.engine import apply_measures, assess, climate_for_city, default_data, expand_block
 from jigai.engine.fire import FireContext, needs_fire_rated_openings, wall_allowed
 from jigai.engine.measures import MeasureGroup, default_catalogue, load_catalogue
-from jigai.engine.optimiser import (
-    FireArrays,
-    optimise_building,
-    optimise_stock,
-    package_choice,
-    pareto_front,
-)
+from jigai.engine.optimiser import FireArrays, optimise_building, package_choice, pareto_front
+from jigai.engine.stock_optimiser import optimise_stock
 
 from .conftest import EXAMPLES, YANGQUAN, load_example
 

@@ -14,13 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from jigai.engine import StockArrays, climate_for_city, default_data, expand_block
 from jigai.engine.fire import FireContext, wall_allowed
 from jigai.engine.measures import PACKAGE_GROUPS, load_catalogue
-from jigai.engine.optimiser import (
-    Exemption,
-    FireArrays,
-    optimise_building,
-    optimise_stock,
-    package_choice,
-)
+from jigai.engine.optimiser import Exemption, FireArrays, optimise_building, package_choice
 from jigai.engine.policy import (
     NO_RULES,
     PolicyError,
@@ -28,6 +22,7 @@ from jigai.engine.policy import (
     parse_policy,
     shipped_policy,
 )
+from jigai.engine.stock_optimiser import optimise_stock
 
 from .conftest import EXAMPLES, load_example
 from .strategies import block_specs, climates

@@ -10,7 +10,8 @@ from jigai.engine import StockArrays, climate_for_city, default_data
 from jigai.engine.fire import FireContext
 from jigai.engine.funding import split_funding, window_line_fen
 from jigai.engine.measures import default_catalogue
-from jigai.engine.optimiser import FireArrays, optimise_building, optimise_stock
+from jigai.engine.optimiser import FireArrays, optimise_building
+from jigai.engine.stock_optimiser import optimise_stock
 from tests.engine.conftest import load_example
 
 DATA = default_data()

@@ -29,13 +29,8 @@ from jigai.engine.fire import CROWDED_USES, FireContext, rules_zh
 from jigai.engine.funding import FundingSplit, split_funding, split_funding_arrays
 from jigai.engine.heat_index import TERMS
 from jigai.engine.limits import check_limits
-from jigai.engine.optimiser import (
-    Exemption,
-    FireArrays,
-    _rules_applied,
-    optimise_stock,
-    package_choice,
-)
+from jigai.engine.optimiser import Exemption, FireArrays, _rules_applied, package_choice
+from jigai.engine.stock_optimiser import optimise_stock
 from jigai.engine.vector import StockArrays, assess_stock, climate_arrays
 
 

@@ -24,9 +24,10 @@ from jigai.engine.funding import RULE as FUNDING_RULE
 from jigai.engine.funding import FundingRates, split_funding_arrays
 from jigai.engine.heat_index import seasonal_from_data
 from jigai.engine.measures import Catalogue, default_catalogue
-from jigai.engine.optimiser import FireArrays, optimise_stock
+from jigai.engine.optimiser import FireArrays
 from jigai.engine.params import default_data
 from jigai.engine.policy import NO_RULES, PackagePolicy
+from jigai.engine.stock_optimiser import optimise_stock
 from jigai.money import format_yuan
 from jigai.stock.engine_input import stock_arrays_from_columns
 from jigai.stock.typology import FILLABLE
