@@ -2,14 +2,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jigai.accounts.roles import Cap
-from jigai.buildings import assessment, eligibility, excel, importer, package_rules, services
+from jigai.buildings import (
+    assessment,
+    eligibility,
+    excel,
+    importer,
+    mapgrid,
+    package_rules,
+    services,
+)
 from jigai.buildings.forms import ExceptionForm, UploadForm
 from jigai.buildings.limit_report import limit_report
 from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
@@ -349,13 +357,27 @@ def summary(request):
 
 @capability_required(Cap.VIEW_BUILDINGS)
 def building_map(request):
+    """The map page; with ``format=json`` only its markers for ``zoom`` and ``bbox``."""
     programme = _programme(request)
+    error = None
+    try:
+        view = mapgrid.View.from_query(request.GET)
+    except BusinessError as e:
+        view, error = mapgrid.View(), e.message
+    if request.GET.get("format") == "json":
+        if error:
+            return JsonResponse({"error": error}, status=400)
+        return JsonResponse(mapgrid.map_data(request.user, programme, view))
+    if error:
+        messages.error(request, error)
     return render(
         request,
         "buildings/map.html",
         {
             "programme": programme,
-            "points": services.map_points(request.user, programme),
+            "data": mapgrid.map_data(request.user, programme, view),
+            "extent": mapgrid.extent(request.user),
+            "max_zoom": mapgrid.MAX_ZOOM,
             "seats": [
                 [float(d.seat_lon), float(d.seat_lat), d.name]
                 for d in request.user.visible_divisions()
