@@ -105,3 +105,27 @@ def test_anonymous_requests_create_no_session(client, db):
         client.get("/accounts/login/")
     assert _session_writes(q.captured_queries) == 0
     assert Session.objects.count() == 0
+
+
+def test_a_busy_database_does_not_fail_the_page(client, db, clock, monkeypatch):
+    """The stamp write gives up when the database is locked (a long import): the page
+    is served, the stamp stays old and the next request after that writes it."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+
+    client.post("/accounts/login/", {"username": "zjj_admin", "password": DEMO_PASSWORD})
+    real_save = SessionStore.save
+
+    def locked(self, must_create=False):
+        raise UpdateError
+
+    monkeypatch.setattr(SessionStore, "save", locked)
+    clock.t += 61
+    assert client.get("/dashboard/").status_code == 200
+    monkeypatch.setattr(SessionStore, "save", real_save)
+    assert client.session[middleware.LAST_ACTIVITY] == 1_700_000_000  # not written
+    clock.t += 1
+    with CaptureQueriesContext(connection) as q:
+        assert client.get("/dashboard/").status_code == 200
+    assert _session_writes(q.captured_queries) == 1
+    assert client.session[middleware.LAST_ACTIVITY] == 1_700_000_062

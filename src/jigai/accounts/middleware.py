@@ -19,10 +19,16 @@ the session's own expiry, that decides.
 
 from __future__ import annotations
 
+import logging
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import UpdateError
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
 
 LAST_ACTIVITY = "_jigai_last_activity"
 
@@ -41,6 +47,7 @@ class IdleTimeoutMiddleware:
         if SESSION_KEY in session and isinstance(stamp, int | float) and now - stamp > idle:
             session.flush()  # logged out: the request goes on as anonymous
         response = self.get_response(request)
+        changed_by_view = session.modified
         if SESSION_KEY in session:
             stamp = session.get(LAST_ACTIVITY)
             fresh = isinstance(stamp, int | float) and 0 <= now - stamp < (
@@ -48,4 +55,34 @@ class IdleTimeoutMiddleware:
             )
             if not fresh:
                 session[LAST_ACTIVITY] = int(now)
+                if not changed_by_view:
+                    _save_stamp_without_waiting(session)
         return response
+
+
+def _save_stamp_without_waiting(session) -> None:
+    """Write the stamp now, giving up after a moment if the database is busy (a long
+    import holding SQLite's write lock): the page is served either way and a later
+    request writes the stamp. Only the view's own session changes must be saved."""
+    try:
+        with _short_lock_wait():
+            session.save()
+    except (UpdateError, DatabaseError):
+        logger.info("session activity stamp not written: database busy")
+    session.modified = False  # saved, or skipped on purpose
+
+
+@contextmanager
+def _short_lock_wait(ms: int = 200):
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {int(ms)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
