@@ -152,25 +152,3 @@ def reason_counts(user, programme: Programme) -> dict[str, int]:
         for reason in reasons:
             counts[reason["rule"]] = counts.get(reason["rule"], 0) + 1
     return counts
-
-
-def map_points(user, programme: Programme | None, limit: int = 20000):
-    """[lon, lat, status, label, id] for the buildings with coordinates."""
-    qs = Building.objects.for_user(user).exclude(lat=None).exclude(lon=None)
-    status = {}
-    if programme is not None:
-        status = dict(
-            Screening.objects.filter(programme=programme, building__in=qs).values_list(
-                "building_id", "status"
-            )
-        )
-    return [
-        [
-            float(b["lon"]),
-            float(b["lat"]),
-            status.get(b["pk"], "unscreened"),
-            f"{b['community__name']}{b['building_no']}",
-            b["pk"],
-        ]
-        for b in qs.values("pk", "lon", "lat", "community__name", "building_no")[:limit]
-    ]

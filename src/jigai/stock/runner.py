@@ -43,6 +43,16 @@ ENGINE_COLUMNS = (
 )
 KEY_OUT = ("county", "street", "community", "building_no", "use", "floor_area_m2")
 ASSUMABLE = ("length_m", *FILLABLE)
+# Environment of the local Dask cluster's worker processes, set before they spawn
+# (distributed.nanny.pre-spawn-environ; None removes a variable). Dask sets
+# MALLOC_TRIM_THRESHOLD_=65536, which also stops glibc from raising its mmap threshold,
+# so numpy's large temporaries are mapped and page-faulted afresh in every block.
+# Measured here (2·10^5 synthetic buildings, 2 workers, 20,000-row chunks, wall [s],
+# three interleaved rounds on a 2-core machine shared with other jobs, identical
+# cost and results): Dask default 46.0 / 21.5 / 42.0; unset 21.5 / 13.8 / 27.4;
+# 2^30 21.1 / 21.3 / 37.8. Unset was fastest or tied in every round (0.47–0.65× the
+# default), so it is removed.
+WORKER_ENV: dict[str, str | None] = {"MALLOC_TRIM_THRESHOLD_": None}
 
 
 @dataclass(frozen=True)
@@ -149,12 +159,17 @@ def optimise_table(
 
         cluster = None
         if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=processes,
-                dashboard_address=None,
-            )
+            import dask
+
+            with dask.config.set(
+                {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_ENV.items()}
+            ):
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=processes,
+                    dashboard_address=None,
+                )
             client = Client(cluster)
         else:
             client = Client(scheduler)
