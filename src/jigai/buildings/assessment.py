@@ -224,9 +224,11 @@ def limit_check(before, after, zone: str) -> dict:
 
 
 def assess_buildings(
-    programme, buildings, *, actor=None, actor_name: str = "", force: bool = False
+    programme, buildings, *, actor=None, actor_name: str = "", force: bool = False, progress=None
 ) -> Counter:
-    """Assess (or re-assess where anything changed) the buildings; store and audit the run."""
+    """Assess (or re-assess where anything changed) the buildings; store and audit the run.
+
+    ``progress(done, total)``, when given, is called every 500 buildings and at the end."""
     climate_of = CountyClimates(programme)
     catalogue = default_catalogue()
     data = default_data()
@@ -238,9 +240,14 @@ def assess_buildings(
     }
     lifted = lifted_rules(buildings, programme)
     fresh, counts = [], Counter()
-    for b in buildings.select_related("division", "community", "community__street").iterator(
-        chunk_size=500
+    total = buildings.count() if progress is not None else 0
+    for i, b in enumerate(
+        buildings.select_related("division", "community", "community__street").iterator(
+            chunk_size=500
+        )
     ):
+        if progress is not None and i % 500 == 0:
+            progress(i, total)
         climate = climate_of(b.division.code)  # the building's county climate (programme data)
         mine = lifted.get(b.pk, frozenset())
         prepared = prepare(
@@ -260,6 +267,8 @@ def assess_buildings(
         )
         counts["error" if result.error else ("reaches" if result.reaches else "falls_short")] += 1
         fresh.append(result)
+    if progress is not None:
+        progress(total, total)
     with transaction.atomic():
         Assessment.objects.filter(
             programme=programme, is_current=True, building_id__in=[a.building_id for a in fresh]
