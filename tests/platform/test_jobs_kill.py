@@ -25,7 +25,7 @@ def _own_database() -> str | None:
 
     base, _sep, name = url.rpartition("/")
     own = f"{name or 'postgres'}_jobkill"
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{own}"')
     return f"{base}/{own}"
