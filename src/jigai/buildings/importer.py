@@ -442,11 +442,13 @@ def run(job: ImportJob, *, echo=None) -> ImportJob:
         try:
             _chain(job, reporter)
         except WorkbookRejected as exc:
+            reporter.close()
             job.errors = [
                 {"row": e.row, "column": e.column, "message": str(e.message)} for e in exc.errors
             ]
             jobs.finish(job, ImportJob.Status.REJECTED)
         except Exception as exc:
+            reporter.close()
             job.errors = [{"row": 0, "column": "", "message": f"{type(exc).__name__}: {exc}"}]
             jobs.finish(job, ImportJob.Status.FAILED, job.errors[0]["message"])
             raise
@@ -493,6 +495,7 @@ def _chain(job: ImportJob, reporter: Reporter) -> None:
             progress=progress,
         )
     reporter.end("assess")
+    reporter.close()
     from jigai.jobs import services as jobs
 
     jobs.finish(job, ImportJob.Status.DONE)

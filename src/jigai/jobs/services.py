@@ -108,9 +108,11 @@ def run_job(job: Job, *, echo=None) -> Job:
                 progress = reporter.step("assess", buildings.count())
                 counts = assess_buildings(programme, buildings, actor=job.user, progress=progress)
             reporter.end(job.kind)
+            reporter.close()
             job.result = dict(counts)
             finish(job, Job.Status.DONE)
         except Exception as exc:
+            reporter.close()
             finish(job, Job.Status.FAILED, f"{type(exc).__name__}: {exc}")
             raise
     return job
