@@ -5,6 +5,7 @@ still there, and a retry completes it."""
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +13,10 @@ import sys
 import time
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from jigai.jobs.models import STEP_LABELS
 
 ROWS = 1500  # enough for the assess step to run for several seconds here
 
@@ -143,7 +148,16 @@ def test_kill_the_worker_mid_import_then_sweep_and_retry(tmp_path):
     assert "marked 1 job(s) of a dead worker as failed" in swept.stdout, swept.stderr
     status, steps, reason, file = db.job(pk)
     assert status == "failed"
-    assert "“评估" in reason or "Assess with the engine" in reason or "assess" in reason.lower()
+    (language,) = db.one("SELECT language FROM buildings_importjob WHERE id = ?", pk)
+    assert language == "zh-hans"  # queued from the command line: the default language
+    with translation.override(language):  # the reason is in the requester's language
+        template = _(
+            "The worker stopped during the step “%(step)s” (no sign of life since %(t)s). "
+            "That step was rolled back: nothing of it was written. Retry to run the job again."
+        ) % {"step": STEP_LABELS["assess"], "t": "TIME"}
+    assert template.startswith("任务进程在“引擎评估”步骤中停止")
+    time_pattern = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+    assert re.fullmatch(re.escape(template).replace("TIME", time_pattern), reason), reason
     assert (tmp_path / "files" / file).is_file()  # the stored file is still there
     assert db.counts() == written  # the sweep writes nothing
     # retry: the same file imports unchanged, then screening and assessment complete
