@@ -31,7 +31,7 @@ def main() -> None:
         raw = excel.read(data, max_bytes=settings.IMPORT_MAX_BYTES)
         t1 = time.perf_counter()
         job = importer.start(data, "bench.xlsx", actor=admin)
-        job = importer.run(job, data)
+        job = importer.run(job)
         t2 = time.perf_counter()
         print(
             f"{attempt:>16}: {job.status}, created {job.created}, updated {job.updated}, "

@@ -17,6 +17,7 @@ LAYERS = [
     {"core", "wsgi"},
     {"audit"},
     {"accounts"},
+    {"jobs"},
     {"programmes"},
     {"buildings"},
     {"projects"},

@@ -6,7 +6,7 @@ needs (DEBUG stays off; cookies are allowed over plain http on localhost).
 
 Variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, JIGAI_DATA_DIR,
 JIGAI_HTTPS (secure cookies/redirect), SESSION_IDLE_MINUTES, LOCKOUT_FAILURES,
-LOCKOUT_MINUTES, CSRF_TRUSTED_ORIGINS.
+LOCKOUT_MINUTES, CSRF_TRUSTED_ORIGINS, TASKS_BACKEND, JOBS_STALE_SECONDS, JIGAI_FILES_DIR.
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ INSTALLED_APPS = [
     "jigai.dashboard",
     "jigai.buildings",
     "jigai.projects",
+    "jigai.jobs",
     "jigai.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -161,7 +164,20 @@ WHITENOISE_USE_FINDERS = DEBUG
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
-IMPORT_IN_BACKGROUND = env_bool("IMPORT_IN_BACKGROUND", True)
+
+# --- Long work (imports, screening, assessment) runs as tasks of Django's tasks framework
+# (the django-tasks backport). The default keeps them in the database (django-tasks-db):
+# no extra server; `jigai serve` starts one worker beside the web server, `jigai worker`
+# runs more. A deployment may name another backend in TASKS_BACKEND.
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# A running job whose worker has shown no sign of life for this long is marked failed.
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 300, minimum=10)
+# Uploaded survey files, kept through the storage API until their job is done with.
+MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
 
 LOGGING = {
     "version": 1,

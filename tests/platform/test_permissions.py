@@ -111,6 +111,21 @@ MATRIX = [
         "/buildings/import/{j}/errors/",
         {**only("programme_admin"), "county_officer": 404},
     ),
+    # {j} is rejected, not failed: retrying it is refused with a message (302)
+    (
+        "buildings:import_retry",
+        "post",
+        "/buildings/import/{j}/retry/",
+        {**only("programme_admin", ok=302), "county_officer": 404},
+    ),
+    # {J} is a finished assessment job of zjj_admin
+    ("buildings:job", "get", "/buildings/jobs/{J}/", {**only(*CITY), "county_officer": 404}),
+    (
+        "buildings:job_retry",
+        "post",
+        "/buildings/jobs/{J}/retry/",
+        {**only("programme_admin", ok=302), "county_officer": 404},
+    ),
     # projects: {q} is a project of 盂县 (contractor: not its project → 404), {i} its building, {e} a ledger entry
     ("projects:list", "get", "/projects/", only(*CITY, "county_officer", "contractor")),
     ("projects:create", "get", "/projects/new/", only("county_officer")),
@@ -177,8 +192,12 @@ def _url(path, programme, user):
         status=ImportJob.Status.REJECTED,
         errors=[{"row": 2, "column": "楼号", "message": "required"}],
     )
+    from jigai.buildings.models import Job
+
+    assessment_job = Job.objects.create(user=user("zjj_admin"), kind="assess", status="done")
     project, item, entry = _project(programme, user)
     return path.format(
+        J=assessment_job.pk,
         p=programme.pk,
         u=user("pd_officer").pk,
         b=building.pk,

@@ -9,7 +9,7 @@ from django.apps import apps
 from jigai.accounts.models import Organisation
 from jigai.accounts.scope import Scope, ScopedQuerySet, in_scope
 from jigai.buildings import eligibility
-from jigai.buildings.models import Assessment, Building, Community, Screening
+from jigai.buildings.models import Assessment, Building, Community, ImportJob, Job, Screening
 from jigai.buildings.package_rules import grant_rule_exception
 from jigai.core.errors import BusinessError
 from jigai.projects import funding, households, services
@@ -29,7 +29,6 @@ NOT_COUNTY_OWNED = {
     "Programme": "the city's programme year, read by every business role",
     "Category": "a column of the city's task table",
     "TaskTarget": "the task table is the city's, every county sees every row (accountability)",
-    "ImportJob": "owned by its uploader; the job views check the owner",
 }
 
 
@@ -81,6 +80,10 @@ def built(programme, user):
         item.building, programme, "require_roof", "屋面已于去年翻新完毕", actor=admin
     )
     take(Project.objects.get(pk=p.pk), "declare", actor=officer, on_date=dt.date(2023, 6, 1))
+    # jobs: one by the county officer, one by the city, one by the contractor
+    for who in ("yx_officer", "zjj_admin", "contractor"):
+        Job.objects.create(user=user(who), kind=Job.Kind.ASSESS)
+        ImportJob.objects.create(user=user(who), file_name="x.xlsx", sha256="0" * 64, size_bytes=1)
     return Project.objects.get(pk=p.pk)
 
 
@@ -101,11 +104,14 @@ def test_each_scoped_model_follows_the_rule(model, built, user):
     # a contractor: only what belongs to the projects it builds; nothing else
     theirs = model.objects.for_user(user("contractor"))
     contractor_path = getattr(model, "scope_contractor", None)
-    if contractor_path is None:
-        assert theirs.count() == 0
-    else:
+    owner_path = getattr(model, "scope_owner", None)
+    if contractor_path is not None:
         org = user("contractor").organisation
         assert theirs.count() == rows.filter(**{f"{contractor_path}": org}).count() > 0
+    elif owner_path is not None:  # what they started themselves, nothing else
+        assert theirs.count() == rows.filter(**{owner_path: user("contractor")}).count() == 1
+    else:
+        assert theirs.count() == 0
     # administrators of the information system see no business data
     assert model.objects.for_user(user("sysadmin")).count() == 0
 

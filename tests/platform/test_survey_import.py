@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from jigai.audit.models import AuditEntry
 from jigai.buildings import excel, importer, services
-from jigai.buildings.models import Building, Community, ImportJob
+from jigai.buildings.models import Assessment, Building, Community, ImportJob
 from jigai.stock.schema import columns
 from jigai.stock.synthetic import generate, rows
 
@@ -44,7 +44,7 @@ def _state():
 
 def _import(data, user):
     job = importer.start(data, "survey.xlsx", actor=user)
-    return importer.run(job, data)
+    return importer.run(job)
 
 
 def _workbook(mutate=None, data_rows=None):
@@ -85,14 +85,27 @@ def test_good_file_imports_and_the_same_file_again_changes_nothing(user):
     assert Building.objects.count() == before + 5
     entry = AuditEntry.objects.filter(action="survey.create").order_by("-seq").first()
     assert len(entry.after["buildings"]) == 5
+    # the chain went on: the imported buildings are screened and assessed, no other action
+    imported = Building.objects.filter(community__name__startswith="测试")
+    assert Assessment.objects.filter(building__in=imported, is_current=True).count() == 5
+    assert [(s["key"], s["done"], s["total"]) for s in job.steps] == [
+        ("validate", 0, 0),
+        ("write", 5, 5),
+        ("screen", job.steps[2]["total"], job.steps[2]["total"]),
+        ("assess", 5, 5),
+    ]
+    assert job.steps[2]["total"] == Building.objects.filter(division__code="chengqu").count()
     state = _state()
     job = _import(data, admin)
     assert (job.status, job.created, job.updated, job.unchanged) == ("done", 0, 0, 5)
-    # only the screening-run entry is new; no building changed
+    # only the screening and assessment runs' entries are new; no building changed, and the
+    # 5 buildings' inputs are unchanged, so none is assessed again
     assert _state()[:2] == state[:2] and _state()[3] == state[3]
-    assert list(AuditEntry.objects.order_by("-seq").values_list("action", flat=True)[:1]) == [
-        "survey.screen"
+    assert list(AuditEntry.objects.order_by("-seq").values_list("action", flat=True)[:2]) == [
+        "survey.assess",
+        "survey.screen",
     ]
+    assert AuditEntry.objects.order_by("-seq").first().after == {"unchanged": 5}
 
 
 def test_changed_row_updates_with_an_audit_entry(user):
@@ -247,7 +260,6 @@ def test_upload_page_rejects_a_30_mb_file_before_reading(client_as, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.IMPORT_MAX_BYTES = 20 * 1024 * 1024
-    settings.IMPORT_IN_BACKGROUND = False
     client = client_as("cq_officer")
     before = _state()
     big = SimpleUploadedFile("big.xlsx", b"0" * (30 * 1024 * 1024))
@@ -260,7 +272,6 @@ def test_upload_page_rejects_a_30_mb_file_before_reading(client_as, settings):
 def test_upload_page_imports_and_reports(client_as, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    settings.IMPORT_IN_BACKGROUND = False
     client = client_as("cq_officer")
     response = client.post(
         "/buildings/import/", {"file": SimpleUploadedFile("ok.xlsx", _workbook())}

@@ -8,7 +8,8 @@ approve, fund and audit across counties):
 - a county user (``Cap.VIEW_OWN_COUNTY`` and an organisation inside a county) sees only the
   records of that county;
 - anyone else (a contractor, a supervisor, a test lab) sees only the records of the projects
-  their organisation builds, and nothing that belongs to no project;
+  their organisation builds, and what they own themselves (a model's ``scope_owner``, e.g.
+  the jobs they started), nothing else;
 - a model may also require a capability to be seen at all (projects: ``VIEW_PROJECTS``).
 
 A county-owned model says where its county is, and where its contractor is when it has one,
@@ -37,6 +38,7 @@ class Scope:
     everything: bool
     county_id: int | None
     organisation_id: int | None
+    user_id: int | None = None
 
     @classmethod
     def of(cls, user) -> Scope:
@@ -45,11 +47,11 @@ class Scope:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls(False, None, None)
         if user.can(Cap.VIEW_ALL_COUNTIES):
-            return cls(True, None, None)
+            return cls(True, None, None, user.pk)
         county = user.county
         if county is not None and user.can(Cap.VIEW_OWN_COUNTY):
-            return cls(False, county.pk, None)
-        return cls(False, None, user.organisation_id)
+            return cls(False, county.pk, None, user.pk)
+        return cls(False, None, user.organisation_id, user.pk)
 
     def divisions(self):
         """The county-level units whose records the user sees."""
@@ -78,6 +80,9 @@ class Scope:
         contractor = getattr(model, "scope_contractor", None)
         if contractor and self.organisation_id is not None:
             return qs.filter(**{f"{contractor}_id": self.organisation_id})
+        owner = getattr(model, "scope_owner", None)
+        if owner and self.user_id is not None:
+            return qs.filter(**{f"{owner}_id": self.user_id})
         return qs.none()
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jigai.accounts.models import Division, Organisation
@@ -23,6 +23,7 @@ from jigai.buildings.excel import CellError, WorkbookRejected
 from jigai.buildings.models import Building, Community, ImportJob
 from jigai.core.errors import require
 from jigai.core.roles import Cap
+from jigai.jobs.progress import Reporter
 from jigai.stock.schema import Column, columns
 
 BUILDING_FIELDS = [
@@ -34,16 +35,13 @@ _TRUE = {"是", "true", "1", "yes", "y", "t", "√", "✓"}
 _FALSE = {"否", "false", "0", "no", "n", "f", "×", "✗"}
 
 
-def progress_key(job_id: int) -> str:
-    return f"jigai:import-progress:{job_id}"
-
-
 @dataclass
 class Plan:
     """What the file will do once written."""
 
     rows: list[dict] = field(default_factory=list)  # typed values per row
     row_numbers: list[int] = field(default_factory=list)
+    building_ids: list[int] = field(default_factory=list)  # after write: the file's buildings
 
 
 def _convert(col: Column, raw) -> tuple[object, str | None]:
@@ -237,89 +235,130 @@ def _comparable(building: Building) -> dict:
     return out
 
 
-def write(
-    plan: Plan, *, actor, actor_name: str = "", job: ImportJob | None = None
-) -> tuple[int, int, int]:
-    """Write a validated plan in one transaction; return (created, updated, unchanged).
+@dataclass
+class Changes:
+    """What writing a plan will do, worked out before the write transaction opens."""
 
+    to_create: list[tuple[dict, dict]] = field(default_factory=list)  # (row, values)
+    to_update: list[tuple[Building, dict, dict, dict]] = field(default_factory=list)
+    unchanged: int = 0
+    versions: dict[int, int] = field(default_factory=dict)  # existing pk -> version read
+
+
+def prepare(plan: Plan, *, progress=None) -> Changes:
+    """Compare every row with the stored building (no transaction, no lock held)."""
+    changes = Changes()
+    wanted = {(row["division"].pk, row["community"]) for row in plan.rows}
+    existing = {
+        (b.division_id, b.community.name, b.building_no): b
+        for b in Building.objects.filter(
+            division__in={k[0] for k in wanted}, community__name__in={k[1] for k in wanted}
+        ).select_related("community", "division")
+    }
+    total = len(plan.rows)
+    for i, row in enumerate(plan.rows):
+        values = _values(row)
+        current = existing.get((row["division"].pk, row["community"], row["building_no"]))
+        if current is None:
+            changes.to_create.append((row, values))
+        else:
+            changes.versions[current.pk] = current.version
+            after = {
+                k: (Decimal(v).normalize() if isinstance(v, Decimal) else v)
+                for k, v in values.items()
+            }
+            old, new = audit.diff(_comparable(current), after)
+            if new:
+                changes.to_update.append((current, values, old, new))
+            else:
+                changes.unchanged += 1
+        if progress is not None and i % 500 == 0:
+            progress(i, total)
+    if progress is not None:
+        progress(total, total)
+    return changes
+
+
+def write(plan: Plan, *, actor, actor_name: str = "", progress=None) -> tuple[int, int, int]:
+    """Write a validated plan in one short transaction; return (created, updated, unchanged).
+
+    The comparison with stored buildings is made first, outside the transaction; inside
+    it, the versions read are checked again (one query) and the comparison is redone
+    only if someone changed those buildings meanwhile. So the database's write lock is
+    held for the inserts and updates alone, and other users are not kept waiting.
     ``actor`` None means the command line (demo and administrative loads)."""
     if actor is not None:
         require(actor, Cap.IMPORT_BUILDINGS)
-    who = {"actor": actor, "actor_name": actor_name or None}
-    total = len(plan.rows)
+    changes = prepare(plan, progress=progress)
     with transaction.atomic():
-        communities, new_communities, changed_communities = _upsert_communities(plan)
-        if new_communities or changed_communities:
-            audit.record(
+        now = dict(
+            Building.objects.filter(pk__in=list(changes.versions)).values_list("pk", "version")
+        )
+        if now != changes.versions:
+            changes = prepare(plan)
+        created, updated = _publish(plan, changes, actor=actor, actor_name=actor_name)
+    plan.building_ids = [b.pk for b in created] + list(changes.versions)
+    return len(created), updated, changes.unchanged
+
+
+def _publish(plan: Plan, changes: Changes, *, actor, actor_name: str) -> tuple[list, int]:
+    """The write itself (inside the caller's transaction): communities, buildings, audit."""
+    who = {"actor": actor, "actor_name": actor_name or None}
+    communities, new_communities, changed_communities = _upsert_communities(plan)
+    if new_communities or changed_communities:
+        audit.record(
+            **who,
+            action="survey.communities",
+            summary=_("Survey import added %(n)d and updated %(m)d communities")
+            % {"n": len(new_communities), "m": len(changed_communities)},
+            after={"created": new_communities, "updated": changed_communities},
+        )
+    to_create = [
+        Building(
+            division=row["division"],
+            community=communities[(row["division"].pk, row["community"])],
+            **values,
+        )
+        for row, values in changes.to_create
+    ]
+    to_update, entries = [], []
+    for current, values, old, new in changes.to_update:
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.version += 1
+        to_update.append(current)
+        entries.append(
+            {
                 **who,
-                action="survey.communities",
-                summary=_("Survey import added %(n)d and updated %(m)d communities")
-                % {"n": len(new_communities), "m": len(changed_communities)},
-                after={"created": new_communities, "updated": changed_communities},
-            )
-        existing = {
-            (b.community_id, b.building_no): b
-            for b in Building.objects.filter(community__in=communities.values())
-        }
-        to_create, to_update, entries = [], [], []
-        unchanged = 0
-        for i, row in enumerate(plan.rows):
-            community = communities[(row["division"].pk, row["community"])]
-            values = _values(row)
-            current = existing.get((community.pk, row["building_no"]))
-            if current is None:
-                to_create.append(Building(division=row["division"], community=community, **values))
-            else:
-                before = _comparable(current)
-                after = {
-                    k: (Decimal(v).normalize() if isinstance(v, Decimal) else v)
-                    for k, v in values.items()
-                }
-                old, new = audit.diff(before, after)
-                if new:
-                    for name, value in values.items():
-                        setattr(current, name, value)
-                    current.version += 1
-                    to_update.append(current)
-                    entries.append(
-                        {
-                            **who,
-                            "action": "survey.update",
-                            "obj": current,
-                            "division_code": row["division"].code,
-                            "before": old,
-                            "after": new,
-                            "summary": _("Survey import changed %(f)s of %(b)s")
-                            % {"f": audit.field_labels(Building, new), "b": current},
-                        }
-                    )
-                else:
-                    unchanged += 1
-            if job is not None and i % 500 == 0:
-                cache.set(progress_key(job.pk), (i, total), 3600)
-        Building.objects.bulk_create(to_create, batch_size=1000)
-        if to_update:
-            Building.objects.bulk_update(to_update, BUILDING_FIELDS + ["version"], batch_size=500)
-        if to_create:
-            entries.append(
-                {
-                    **who,
-                    "action": "survey.create",
-                    "division_code": _single_division(to_create),
-                    "summary": _("Survey import added %(n)d building(s)") % {"n": len(to_create)},
-                    "after": {
-                        "buildings": [
-                            f"{b.division.name}/{b.community.name}/{b.building_no}"
-                            for b in to_create
-                        ]
-                    },
-                }
-            )
-        if entries:
-            audit.record_many(entries)
-        if job is not None:
-            cache.set(progress_key(job.pk), (total, total), 3600)
-    return len(to_create), len(to_update), unchanged
+                "action": "survey.update",
+                "obj": current,
+                "division_code": current.division.code,
+                "before": old,
+                "after": new,
+                "summary": _("Survey import changed %(f)s of %(b)s")
+                % {"f": audit.field_labels(Building, new), "b": current},
+            }
+        )
+    Building.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        Building.objects.bulk_update(to_update, BUILDING_FIELDS + ["version"], batch_size=500)
+    if to_create:
+        entries.append(
+            {
+                **who,
+                "action": "survey.create",
+                "division_code": _single_division(to_create),
+                "summary": _("Survey import added %(n)d building(s)") % {"n": len(to_create)},
+                "after": {
+                    "buildings": [
+                        f"{b.division.name}/{b.community.name}/{b.building_no}" for b in to_create
+                    ]
+                },
+            }
+        )
+    if entries:
+        audit.record_many(entries)
+    return to_create, len(to_update)
 
 
 def _single_division(buildings) -> str:
@@ -364,69 +403,99 @@ def _upsert_communities(
     return found, created, [f"{c.division.name}/{c.name}" for c in changed]
 
 
-def _screen_imported(plan: Plan, actor) -> None:
-    """Screen the imported counties' buildings by the programme in force."""
-    from jigai.buildings.eligibility import screen
-    from jigai.programmes.services import current_programme
-
-    programme = current_programme()
-    if programme is not None:
-        divisions = {row["division"].pk for row in plan.rows}
-        screen(programme, Building.objects.filter(division__in=divisions), actor=actor)
+STEPS = ["validate", "write", "screen", "assess"]
 
 
-def start(data: bytes, file_name: str, *, actor) -> ImportJob:
-    """Record an import job for an uploaded file (the work is done by run())."""
+def start(upload, file_name: str, *, actor) -> ImportJob:
+    """Store an uploaded file (bytes or a Django file) through the storage API with its
+    SHA-256 and record its import job; the work is done by ``run`` in a worker."""
     require(actor, Cap.IMPORT_BUILDINGS)
-    return ImportJob.objects.create(
+    upload = ContentFile(upload) if isinstance(upload, bytes) else upload
+    digest, size = hashlib.sha256(), 0
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    job = ImportJob(
         user=actor,
         file_name=file_name[:200],
-        sha256=hashlib.sha256(data).hexdigest(),
-        size_bytes=len(data),
+        sha256=digest.hexdigest(),
+        size_bytes=size,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
-
-
-def run(job: ImportJob, data: bytes) -> ImportJob:
-    """Validate then write; the job records the outcome. Nothing is written on any error."""
-    actor = job.user
-    job.status = ImportJob.Status.VALIDATING
-    job.save(update_fields=["status"])
-    try:
-        raw = excel.read(data, max_bytes=settings.IMPORT_MAX_BYTES)
-        job.total_rows = len(raw)
-        plan, errors = validate(raw, divisions=actor.visible_divisions())
-        if errors:
-            raise WorkbookRejected(errors)
-        job.status = ImportJob.Status.WRITING
-        job.save(update_fields=["status", "total_rows"])
-        with transaction.atomic():
-            job.created, job.updated, job.unchanged = write(plan, actor=actor, job=job)
-            _screen_imported(plan, actor)
-        job.status = ImportJob.Status.DONE
-    except WorkbookRejected as exc:
-        job.status = ImportJob.Status.REJECTED
-        job.errors = [
-            {"row": e.row, "column": e.column, "message": str(e.message)} for e in exc.errors
-        ]
-    except Exception as exc:  # noqa: BLE001 - recorded for the user, then re-raised for the log
-        job.status = ImportJob.Status.FAILED
-        job.errors = [{"row": 0, "column": "", "message": f"{type(exc).__name__}: {exc}"}]
-        job.finished_at = timezone.now()
-        job.save()
-        raise
-    job.finished_at = timezone.now()
+    job.file.save(f"{digest.hexdigest()[:16]}.xlsx", upload, save=False)
     job.save()
     return job
 
 
-def run_in_background(job: ImportJob, data: bytes) -> None:
-    """Run an import in a thread of this process (the page polls its progress)."""
-    import threading
+def run(job: ImportJob, *, echo=None) -> ImportJob:
+    """The whole chain, each step in its own transaction: validate (nothing written),
+    write (one short transaction), screen (one), assess (one). The job records the
+    outcome; nothing is written when the file is rejected. Runs in the requester's
+    language. ``echo(step, done, total)`` mirrors the progress (a CLI's bar)."""
+    from jigai.jobs import services as jobs
 
-    def target():
+    with translation.override(job.language):
+        jobs.begin(job)
+        reporter = Reporter(job, STEPS, echo=echo)
         try:
-            run(ImportJob.objects.get(pk=job.pk), data)
-        finally:
-            close_old_connections()
+            _chain(job, reporter)
+        except WorkbookRejected as exc:
+            reporter.close()
+            job.errors = [
+                {"row": e.row, "column": e.column, "message": str(e.message)} for e in exc.errors
+            ]
+            jobs.finish(job, ImportJob.Status.REJECTED)
+        except Exception as exc:
+            reporter.close()
+            job.errors = [{"row": 0, "column": "", "message": f"{type(exc).__name__}: {exc}"}]
+            jobs.finish(job, ImportJob.Status.FAILED, job.errors[0]["message"])
+            raise
+    return job
 
-    threading.Thread(target=target, name=f"import-{job.pk}", daemon=True).start()
+
+def _chain(job: ImportJob, reporter: Reporter) -> None:
+    from jigai.buildings.assessment import assess_buildings
+    from jigai.buildings.eligibility import screen
+    from jigai.programmes.services import current_programme
+
+    actor = job.user
+    reporter.step("validate")
+    with job.file.open("rb") as f:
+        data = f.read()
+    if hashlib.sha256(data).hexdigest() != job.sha256:
+        raise WorkbookRejected(
+            [CellError(0, "", _("The stored file does not match its SHA-256: upload it again."))]
+        )
+    raw = excel.read(data, max_bytes=settings.IMPORT_MAX_BYTES)
+    del data
+    job.total_rows = len(raw)
+    job.save(update_fields=["total_rows"])
+    plan, errors = validate(raw, divisions=actor.visible_divisions())
+    if errors:
+        raise WorkbookRejected(errors)
+    reporter.end("validate")
+    progress = reporter.step("write", len(plan.rows))
+    job.created, job.updated, job.unchanged = write(plan, actor=actor, progress=progress)
+    job.save(update_fields=["created", "updated", "unchanged"])
+    reporter.end("write")
+    programme = current_programme()
+    if programme is not None:
+        divisions = {row["division"].pk for row in plan.rows}
+        in_counties = Building.objects.filter(division__in=divisions)
+        reporter.step("screen", in_counties.count())
+        screen(programme, in_counties, actor=actor)
+        reporter.end("screen")
+        progress = reporter.step("assess", len(plan.building_ids))
+        assess_buildings(
+            programme,
+            Building.objects.filter(pk__in=plan.building_ids),
+            actor=actor,
+            progress=progress,
+        )
+    reporter.end("assess")
+    reporter.close()
+    from jigai.jobs import services as jobs
+
+    jobs.finish(job, ImportJob.Status.DONE)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jigai.accounts.models import Division, Organisation
 from jigai.accounts.scope import ScopedQuerySet
+from jigai.core.roles import Cap
+from jigai.jobs.models import JobBase
 from jigai.programmes.models import Category, Programme
 from jigai.stock.schema import HEATING_ZH, STRUCTURE_ZH, USE_ZH, SafetyGrade
 
@@ -292,33 +294,20 @@ class PackageRuleException(models.Model):
         return f"{self.building}: {self.rule}"
 
 
-class ImportJob(models.Model):
-    """One upload of a survey workbook: validated whole, then written whole."""
+class ImportJob(JobBase):
+    """One upload of a survey workbook, run as a job: validated whole, written whole, then
+    screened and assessed. The file is kept through the storage API with its SHA-256, so
+    a failed job can be retried."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        VALIDATING = "validating", _("Checking rows")
-        WRITING = "writing", _("Writing")
-        REJECTED = "rejected", _("Rejected: nothing imported")
-        DONE = "done", _("Imported")
-        FAILED = "failed", _("Failed: nothing imported")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user")
-    )
     file_name = models.CharField(_("file"), max_length=200)
+    file = models.FileField(_("stored file"), upload_to="imports/%Y/%m/", blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size_bytes = models.PositiveBigIntegerField(_("size [bytes]"))
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
-    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     created = models.PositiveIntegerField(_("rows created"), default=0)
     updated = models.PositiveIntegerField(_("rows updated"), default=0)
     unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
     errors = models.JSONField(_("errors"), default=list)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -328,9 +317,56 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
 
+    def file_exists(self) -> bool:
+        return bool(self.file) and self.file.storage.exists(self.file.name)
+
     @property
-    def finished(self) -> bool:
-        return self.status in (self.Status.REJECTED, self.Status.DONE, self.Status.FAILED)
+    def task(self):
+        from jigai.buildings.tasks import run_import
+
+        return run_import
+
+    @property
+    def required_capability(self) -> str:
+        return Cap.IMPORT_BUILDINGS
+
+
+class Job(JobBase):
+    """Screening or assessment of the buildings a user may see (a county or the city)."""
+
+    class Kind(models.TextChoices):
+        SCREEN = "screen", _("Screen eligibility")
+        ASSESS = "assess", _("Assess with the engine")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    division = models.ForeignKey(
+        Division,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county/district"),
+        help_text=_("empty: every county the user sees"),
+    )
+    result = models.JSONField(_("result"), default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def task(self):
+        from jigai.buildings.tasks import run_job
+
+        return run_job
+
+    @property
+    def required_capability(self) -> str:
+        return Cap.GRANT_EXCEPTION if self.kind == self.Kind.SCREEN else Cap.IMPORT_BUILDINGS
 
 
 class Assessment(models.Model):

@@ -15,4 +15,7 @@ urlpatterns = [
     path("import/template/", views.template_download, name="template"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/errors/", views.import_errors, name="import_errors"),
+    path("import/<int:pk>/retry/", views.import_retry, name="import_retry"),
+    path("jobs/<int:pk>/", views.job_page, name="job"),
+    path("jobs/<int:pk>/retry/", views.job_retry, name="job_retry"),
 ]

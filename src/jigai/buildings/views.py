@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jigai.buildings import (
-    assessment,
     eligibility,
     excel,
     importer,
@@ -17,13 +15,15 @@ from jigai.buildings import (
     package_rules,
     services,
 )
+from jigai.buildings import jobs as survey_jobs
 from jigai.buildings.forms import ExceptionForm, UploadForm
 from jigai.buildings.limit_report import limit_report
-from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
+from jigai.buildings.models import Building, ImportJob, Job, PackageRuleException, Screening
 from jigai.core.errors import BusinessError
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
 from jigai.engine.heat_index import TERM_ZH, TERMS
+from jigai.jobs import services as jobs
 from jigai.money import equal_shares
 from jigai.programmes.services import current_programme
 from jigai.stock.schema import USE_ZH
@@ -247,6 +247,8 @@ def _county_climate(programme, building, current):
 
 @capability_required(Cap.IMPORT_BUILDINGS)
 def import_start(request):
+    """Upload: the file is stored with its SHA-256 and an import job is queued for a
+    worker; the page then follows the job's steps."""
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -257,43 +259,41 @@ def import_start(request):
                 % {"size": upload.size / 1e6, "max": settings.IMPORT_MAX_BYTES / 1e6},
             )
             return redirect("buildings:import")
-        data = upload.read()
-        job = importer.start(data, upload.name, actor=request.user)
-        if settings.IMPORT_IN_BACKGROUND:
-            importer.run_in_background(job, data)
-        else:
-            importer.run(job, data)
+        job = importer.start(upload, upload.name, actor=request.user)
+        jobs.enqueue(job)
         return redirect("buildings:import_job", job.pk)
-    jobs = ImportJob.objects.filter(user=request.user)[:10]
+    jobs.sweep_stale()
+    recent = ImportJob.objects.filter(user=request.user)[:10]
     return render(
         request,
         "buildings/import.html",
-        {"form": form, "jobs": jobs, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+        {"form": form, "jobs": recent, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
     )
 
 
 def _own_job(request, pk) -> ImportJob:
-    job = get_object_or_404(ImportJob, pk=pk)
-    if job.user_id != request.user.pk and not request.user.can(Cap.VIEW_ALL_COUNTIES):
-        raise Http404
-    return job
+    """An import job in the user's scope; another county's job answers 404."""
+    return get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
 
 
 @capability_required(Cap.IMPORT_BUILDINGS)
 def import_job(request, pk):
     job = _own_job(request, pk)
-    done, total = cache.get(importer.progress_key(job.pk), (0, job.total_rows))
+    if job.status == ImportJob.Status.RUNNING and jobs.sweep_stale():
+        job.refresh_from_db()
     template = "buildings/_job.html" if request.headers.get("HX-Request") else "buildings/job.html"
-    return render(
-        request,
-        template,
-        {
-            "job": job,
-            "done": done,
-            "total": total,
-            "percent": int(100 * done / total) if total else 0,
-        },
-    )
+    return render(request, template, {"job": job, "steps": job.step_rows()})
+
+
+@require_POST
+@capability_required(Cap.IMPORT_BUILDINGS)
+def import_retry(request, pk):
+    job = _own_job(request, pk)
+    try:
+        jobs.retry(job, actor=request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, "buildings:import_job", pk)
+    return redirect("buildings:import_job", pk)
 
 
 @capability_required(Cap.IMPORT_BUILDINGS)
@@ -308,29 +308,47 @@ def template_download(request):
     return _xlsx(excel.template(), "jigai-survey-template.xlsx")
 
 
+def _start_job(request, kind):
+    try:
+        job = survey_jobs.start(kind, actor=request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, "buildings:summary")
+    return redirect("buildings:job", job.pk)
+
+
 @require_POST
 @capability_required(Cap.GRANT_EXCEPTION)
 def rescreen(request):
-    programme = current_programme()
-    counts = eligibility.screen(
-        programme, Building.objects.for_user(request.user), actor=request.user
-    )
-    messages.success(request, _("Screened %(n)d building(s).") % {"n": sum(counts.values())})
-    return redirect("buildings:summary")
+    """Queue a screening of every building the user sees (a county or the city)."""
+    return _start_job(request, Job.Kind.SCREEN)
 
 
 @require_POST
 @capability_required(Cap.IMPORT_BUILDINGS)
 def assess(request):
-    programme = current_programme()
-    counts = assessment.assess_buildings(
-        programme, Building.objects.for_user(request.user), actor=request.user
-    )
-    messages.success(
-        request,
-        _("Assessed: %(c)s.") % {"c": "，".join(f"{k} {v}" for k, v in sorted(counts.items()))},
-    )
-    return redirect("buildings:summary")
+    """Queue an assessment of every building the user sees (a county or the city)."""
+    return _start_job(request, Job.Kind.ASSESS)
+
+
+@capability_required(Cap.VIEW_BUILDINGS)
+def job_page(request, pk):
+    """A screening or assessment job's progress (polled by htmx while it runs)."""
+    job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
+    if job.status == Job.Status.RUNNING and jobs.sweep_stale():
+        job.refresh_from_db()
+    template = "jobs/_job.html" if request.headers.get("HX-Request") else "jobs/job.html"
+    return render(request, template, {"job": job, "steps": job.step_rows()})
+
+
+@require_POST
+@capability_required(Cap.VIEW_BUILDINGS)
+def job_retry(request, pk):
+    job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
+    try:
+        jobs.retry(job, actor=request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, "buildings:job", pk)
+    return redirect("buildings:job", pk)
 
 
 @capability_required(Cap.VIEW_BUILDINGS)

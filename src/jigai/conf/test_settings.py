@@ -3,6 +3,7 @@ a fast password hasher (the default costs ~0.33 s a hash here) and static files
 served from the finders instead of a collected manifest."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-for-any-deployment-0123456789abcdef")
 os.environ.setdefault("JIGAI_HTTPS", "false")
@@ -17,3 +18,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Tasks run at once in the test process unless a test asks for the database backend;
+# uploaded files go to a temporary folder, never the working tree's data/.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="jigai-files-")

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jigai.buildings.assessment import assess_buildings
 from jigai.buildings.models import Building
+from jigai.jobs.progress import ProgressBars
 from jigai.programmes.services import current_programme
 
 
@@ -19,7 +20,17 @@ class Command(BaseCommand):
         qs = Building.objects.all()
         if county:
             qs = qs.filter(division__code=county)
-        counts = assess_buildings(programme, qs, actor=None, actor_name="command line", force=force)
+            if not qs.exists():
+                raise CommandError(f"no buildings in county {county!r}")
+        with ProgressBars(self.stderr) as bars:
+            counts = assess_buildings(
+                programme,
+                qs,
+                actor=None,
+                actor_name="command line",
+                force=force,
+                progress=lambda done, total: bars.echo("assess", done, total),
+            )
         self.stdout.write(
             ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing to assess"
         )

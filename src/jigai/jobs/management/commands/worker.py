@@ -1,0 +1,53 @@
+"""``jigai worker``: run the database task backend's worker (imports, screening,
+assessment), after marking as failed the jobs a dead worker left running."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.crypto import get_random_string
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.management.commands.db_worker import Worker
+
+from jigai.jobs import services
+
+
+class SweepingWorker(Worker):
+    """The database backend's worker, sweeping dead workers' jobs before each task."""
+
+    def run_task(self, db_task_result):
+        services.sweep_stale()
+        return super().run_task(db_task_result)
+
+
+class Command(BaseCommand):
+    help = "Run a task worker for the database backend (jobs: import, screen, assess)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+        parser.add_argument("--batch", action="store_true", help="run the waiting tasks, then exit")
+        parser.add_argument(
+            "--recover",
+            action="store_true",
+            help="this is the only worker: jobs left running by a previous one failed",
+        )
+        parser.add_argument("--worker-id", default="")
+
+    def handle(self, *args, interval, batch, recover, worker_id, **options):
+        if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+            raise CommandError("TASKS names another backend: run that backend's own worker instead")
+        swept = services.sweep_stale(stale_after=0 if recover else None)
+        if swept:
+            self.stdout.write(f"marked {swept} job(s) of a dead worker as failed")
+        worker = SweepingWorker(
+            queue_names=["default"],
+            interval=interval,
+            batch=batch,
+            backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id or get_random_string(32),
+            excluded_queue_names=[],
+        )
+        self.stdout.write(f"jigai worker {worker.worker_id} waiting for tasks", ending="\n")
+        self.stdout.flush()
+        worker.configure_signals()
+        worker.run()
