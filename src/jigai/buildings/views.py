@@ -276,24 +276,33 @@ def _own_job(request, pk) -> ImportJob:
     return get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
 
 
+def _job_progress(request, job, template: str):
+    """A job's page, or its progress partial for htmx polling; a running job whose worker
+    died is marked failed first (``jobs.sweep_stale``)."""
+    if job.status == job.Status.RUNNING and jobs.sweep_stale():
+        job.refresh_from_db()
+    if request.headers.get("HX-Request"):
+        template = template.replace("/job.html", "/_job.html")
+    return render(request, template, {"job": job, "steps": job.step_rows()})
+
+
+def _retry(request, job, page: str):
+    try:
+        jobs.retry(job, actor=request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, page, job.pk)
+    return redirect(page, job.pk)
+
+
 @capability_required(Cap.IMPORT_BUILDINGS)
 def import_job(request, pk):
-    job = _own_job(request, pk)
-    if job.status == ImportJob.Status.RUNNING and jobs.sweep_stale():
-        job.refresh_from_db()
-    template = "buildings/_job.html" if request.headers.get("HX-Request") else "buildings/job.html"
-    return render(request, template, {"job": job, "steps": job.step_rows()})
+    return _job_progress(request, _own_job(request, pk), "buildings/job.html")
 
 
 @require_POST
 @capability_required(Cap.IMPORT_BUILDINGS)
 def import_retry(request, pk):
-    job = _own_job(request, pk)
-    try:
-        jobs.retry(job, actor=request.user)
-    except BusinessError as exc:
-        return refuse(request, exc, "buildings:import_job", pk)
-    return redirect("buildings:import_job", pk)
+    return _retry(request, _own_job(request, pk), "buildings:import_job")
 
 
 @capability_required(Cap.IMPORT_BUILDINGS)
@@ -334,21 +343,15 @@ def assess(request):
 def job_page(request, pk):
     """A screening or assessment job's progress (polled by htmx while it runs)."""
     job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
-    if job.status == Job.Status.RUNNING and jobs.sweep_stale():
-        job.refresh_from_db()
-    template = "jobs/_job.html" if request.headers.get("HX-Request") else "jobs/job.html"
-    return render(request, template, {"job": job, "steps": job.step_rows()})
+    return _job_progress(request, job, "jobs/job.html")
 
 
 @require_POST
 @capability_required(Cap.VIEW_BUILDINGS)
 def job_retry(request, pk):
-    job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
-    try:
-        jobs.retry(job, actor=request.user)
-    except BusinessError as exc:
-        return refuse(request, exc, "buildings:job", pk)
-    return redirect("buildings:job", pk)
+    return _retry(
+        request, get_object_or_404(Job.objects.for_user(request.user), pk=pk), "buildings:job"
+    )
 
 
 @capability_required(Cap.VIEW_BUILDINGS)
