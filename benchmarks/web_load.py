@@ -18,6 +18,7 @@ runs are printed apart, with the longest one. ``--src`` serves another checkout'
 from __future__ import annotations
 
 import argparse
+import collections
 import http.cookiejar
 import os
 import random
@@ -152,12 +153,13 @@ def run_user(user: User, stop: float, pause: float, log: list, lock: threading.L
     while time.monotonic() < stop:
         name, path = user.next_page()
         t = time.monotonic()
-        status, _body = user.get(path)
+        status, body = user.get(path)
         elapsed = time.monotonic() - t
         # a building id outside one's county answers 404 by design: not an error
         ok = status == 200 or (name == "detail" and status == 404)
+        why = body[:120].decode("utf-8", "replace") if status == 0 else ""
         with lock:
-            log.append((name, t, elapsed, ok, status))
+            log.append((name, t, elapsed, ok, status, why))
         time.sleep(pause)
 
 
@@ -184,6 +186,9 @@ def report(title: str, log: list, seconds: float) -> None:
             f"{pct(times, 0.99):>7.0f} {max(times) * 1000:>7.0f} {len(errors)}"
             + (f" {sorted(set(errors))}" if errors else "")
         )
+    causes = collections.Counter(e[5] for e in log if not e[3] and e[5])
+    for why, n in sorted(causes.items(), key=lambda kv: -kv[1])[:3]:
+        print(f"  {n} × no answer: {why}")
 
 
 def main() -> None:

@@ -245,3 +245,33 @@ def test_cli_queues_an_import_for_the_worker(db, tmp_path, capsys, settings):
     _run_one_task()
     job.refresh_from_db()
     assert (job.status, job.created) == ("done", 3)
+
+
+def test_worker_survives_a_locked_database():
+    """A long write in another process (an import) locks SQLite; the worker's poll waits and
+    polls again instead of ending (it died on it in the web load benchmark)."""
+    import io
+
+    from django.db import OperationalError
+
+    from jigai.jobs.management.commands.worker import run_until_stopped
+
+    calls = []
+
+    class Flaky:
+        def run(self):
+            calls.append(1)
+            if len(calls) < 3:
+                raise OperationalError("database is locked")
+
+    err = io.StringIO()
+    run_until_stopped(Flaky(), 0, err)
+    assert len(calls) == 3
+    assert err.getvalue().count("database busy") == 2
+
+    class Broken:
+        def run(self):
+            raise OperationalError("no such table: x")
+
+    with pytest.raises(OperationalError):
+        run_until_stopped(Broken(), 0, io.StringIO())

@@ -1,11 +1,15 @@
 """``jigai worker``: run the database task backend's worker (imports, screening,
 assessment), after marking as failed the jobs a dead worker left running."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 from django.utils.crypto import get_random_string
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.utils import is_locked_database_exception
 
 from jigai.jobs import services
 
@@ -50,4 +54,20 @@ class Command(BaseCommand):
         self.stdout.write(f"jigai worker {worker.worker_id} waiting for tasks", ending="\n")
         self.stdout.flush()
         worker.configure_signals()
-        worker.run()
+        run_until_stopped(worker, interval, self.stderr)
+
+
+def run_until_stopped(worker, interval: float, err) -> None:
+    """Run the worker; a poll that finds the embedded SQLite database locked by a long
+    write (an import in another process) waits and polls again instead of ending the
+    worker — django-tasks-db's worker already tolerates a lock on fetching a task, but not
+    on opening its exclusive transaction."""
+    while True:
+        try:
+            worker.run()
+            return  # batch done, or stopped by a signal
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc):
+                raise
+            err.write(f"database busy ({exc}); polling again in {interval:g} s")
+            time.sleep(interval)
