@@ -24,15 +24,13 @@ from jigai.buildings.models import Building, Community, ImportJob
 from jigai.core.errors import require
 from jigai.core.roles import Cap
 from jigai.jobs.progress import Reporter
-from jigai.stock.schema import Column, columns
+from jigai.stock.schema import NO_WORDS, YES_WORDS, Column, columns
 
 BUILDING_FIELDS = [
     c.key
     for c in columns()
     if c.key not in ("county", "street", "community", "community_renovation")
 ]
-_TRUE = {"是", "true", "1", "yes", "y", "t", "√", "✓"}
-_FALSE = {"否", "false", "0", "no", "n", "f", "×", "✗"}
 
 
 @dataclass
@@ -57,9 +55,9 @@ def _convert(col: Column, raw) -> tuple[object, str | None]:
         text = str(raw).strip().lower()
         if isinstance(raw, bool):
             return raw, None
-        if text in _TRUE:
+        if text in YES_WORDS:
             return True, None
-        if text in _FALSE:
+        if text in NO_WORDS:
             return False, None
         return None, _("“%(v)s” is not 是 or 否") % {"v": raw}
     if col.kind == "choice":

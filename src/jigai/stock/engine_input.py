@@ -32,11 +32,8 @@ from jigai.engine.constructions import Position
 from jigai.engine.errors import EngineInputError
 from jigai.engine.params import EngineData, default_data
 from jigai.engine.vector import B_CLASSES, CLASS_INDEX, EPS_CLASSES, GLAZED_CLASSES, StockArrays
-from jigai.stock.schema import DATA, Use, survey_constructions
+from jigai.stock.schema import DATA, NO_WORDS, YES_WORDS, Use, survey_constructions
 from jigai.stock.typology import FILLABLE, _table, fill_gaps, typology_of
-
-_TRUE = {"true", "1", "yes", "y", "是", "t"}
-_FALSE = {"false", "0", "no", "n", "否", "f"}
 
 
 @cache
@@ -76,9 +73,9 @@ def _bool(row: dict, key: str) -> bool:
     if isinstance(v, bool | np.bool_):
         return bool(v)
     t = str(v).strip().lower()
-    if t in _TRUE:
+    if t in YES_WORDS:
         return True
-    if t in _FALSE:
+    if t in NO_WORDS:
         return False
     raise EngineInputError(key, f"must be true/false (是/否), got {v!r}")
 
@@ -248,7 +245,7 @@ def stock_arrays_from_columns(
     H = nst * h
     heated = np.array(
         [
-            bool(v) if isinstance(v, bool | np.bool_) else str(v).lower() in _TRUE
+            bool(v) if isinstance(v, bool | np.bool_) else str(v).lower() in YES_WORDS
             for v in filled["stairwell_heated"].tolist()
         ]
     )

@@ -17,11 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from jigai.engine.errors import EngineInputError
-from jigai.stock.schema import Column, columns
+from jigai.stock.schema import NO_WORDS, YES_WORDS, Column, columns
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
-_TRUE = {"true", "1", "1.0", "yes", "y", "是", "t"}
-_FALSE = {"false", "0", "0.0", "no", "n", "否", "f"}
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ERRORS = 20
 
@@ -159,8 +157,8 @@ def validate_frame(df, path: str, *, row_label: str = "row", first_row: int = 2)
             )
         elif col.kind == "bool":
             low = text.str.lower()
-            t = low.isin(_TRUE).to_numpy()
-            f = low.isin(_FALSE).to_numpy()
+            t = low.isin(YES_WORDS).to_numpy()
+            f = low.isin(NO_WORDS).to_numpy()
             report(~blank & ~t & ~f, col, text, "{v!r} is not true/false (是/否)")
             out[col.key] = np.where(t, True, np.where(f, False, None)).astype(object)
         elif col.kind == "choice":

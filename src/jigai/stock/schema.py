@@ -93,6 +93,14 @@ def construction_choices(kind: str) -> dict[str, str]:
     return {code: row["name_zh"] for code, row in survey_constructions()[kind].items()}
 
 
+# How a yes/no cell may be written, the same for every reader of the building table (the
+# web import, ``jigai import_buildings``, ``jigai stock``, the engine input): the template's
+# 是/否, English words, 1/0 as Excel stores them (also 1.0/0.0 from a numeric cell), and
+# the check marks counties type in WPS/Excel.
+YES_WORDS = frozenset({"是", "true", "yes", "y", "t", "1", "1.0", "√", "✓"})
+NO_WORDS = frozenset({"否", "false", "no", "n", "f", "0", "0.0", "×", "✗"})
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
