@@ -12,12 +12,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from jigai.stock.schema import Column, columns
+from jigai.stock.schema import Column, columns, neutralise
 
 SHEET = "楼栋调查表"
 HELP_SHEET = "填表说明"
 KIND_ZH = {"text": "文本", "int": "整数", "decimal": "数值", "bool": "是/否", "choice": "选项"}
-_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -176,13 +175,6 @@ def read(data: bytes, *, max_bytes: int) -> list[tuple[int, dict[str, object]]]:
     if errors:
         raise WorkbookRejected(errors)
     return rows
-
-
-def neutralise(value):
-    """Make a text cell safe from formula injection (CSV/Excel injection)."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
 
 
 def write_table(title: str, header: list[str], rows) -> bytes:

@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from jigai.engine.errors import EngineInputError
-from jigai.stock.schema import NO_WORDS, YES_WORDS, Column, columns
+from jigai.stock.schema import NO_WORDS, YES_WORDS, Column, columns, neutralise
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ERRORS = 20
 
 
@@ -187,12 +186,6 @@ def read_table(path: str | Path) -> dict[str, np.ndarray]:
     return validate_frame(df, str(path), row_label=label, first_row=first)
 
 
-def _excel_safe(v):
-    if isinstance(v, str) and v.startswith(_DANGEROUS):
-        return "'" + v
-    return v
-
-
 def write_table(
     cols: dict[str, np.ndarray], path: str | Path, *, chinese_headers: bool = False
 ) -> Path:
@@ -210,7 +203,9 @@ def write_table(
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
     os.close(fd)
     try:
-        if s == ".csv":
+        if s == ".csv":  # opened in Excel/WPS as often as an .xlsx: texts neutralised too
+            text = df.select_dtypes(include="object").columns
+            df[text] = df[text].map(neutralise)
             df.to_csv(tmp, index=False, encoding="utf-8")
         elif s == ".parquet":
             df.to_parquet(tmp, index=False)
@@ -221,7 +216,7 @@ def write_table(
             ws = wb.create_sheet("楼栋调查表" if chinese_headers else "results")
             ws.append([str(c) for c in df.columns])
             for row in df.itertuples(index=False, name=None):
-                ws.append([_excel_safe(_plain(v)) for v in row])
+                ws.append([neutralise(_plain(v)) for v in row])
             wb.save(tmp)
         os.replace(tmp, p)
     except BaseException:

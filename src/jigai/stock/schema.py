@@ -100,6 +100,17 @@ def construction_choices(kind: str) -> dict[str, str]:
 YES_WORDS = frozenset({"是", "true", "yes", "y", "t", "1", "1.0", "√", "✓"})
 NO_WORDS = frozenset({"否", "false", "no", "n", "f", "0", "0.0", "×", "✗"})
 
+# A text cell starting with one of these is read as a formula by Excel, WPS and LibreOffice
+# (CSV/formula injection, OWASP): every writer of the building table prefixes it with '.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A cell value safe from formula injection: text starting like a formula gets a '."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
 
 @dataclass(frozen=True)
 class Column:
