@@ -5,6 +5,8 @@ engine input (``stock.engine_input``). Before, "✓" was accepted by the import 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import pytest
 
@@ -61,3 +63,14 @@ def test_every_reader_refuses_the_same_cells(cell):
 def test_one_definition():
     assert not YES_WORDS & NO_WORDS
     assert {"是", "✓", "1.0"} <= YES_WORDS and {"否", "×", "0.0"} <= NO_WORDS
+
+
+def test_a_thousands_separator_means_the_same_to_every_reader():
+    col = next(c for c in columns() if c.key == "floor_area_m2")
+    assert _convert(col, "1,200.5") == (Decimal("1200.5"), None)
+    row = {c.key: "" for c in columns()}
+    row[col.key] = "1,200.5"
+    try:
+        validate_frame(pd.DataFrame([row]).astype(str), "t.csv")
+    except TableError as exc:
+        assert not [p for p in exc.problems if p[1] == col.key]

@@ -69,8 +69,8 @@ def _convert(col: Column, raw) -> tuple[object, str | None]:
             "v": raw,
             "c": "、".join(label for _v, label in col.choices),
         }
-    try:
-        number = Decimal(str(raw).strip())
+    try:  # "1,200.5": a thousands separator as jigai stock reads it (stock.io)
+        number = Decimal(str(raw).strip().replace(",", ""))
     except InvalidOperation:
         return None, _("“%(v)s” is not a number") % {"v": raw}
     if not number.is_finite():
