@@ -17,7 +17,7 @@ def _last():
 def test_record_links_to_the_previous_entry(db):
     previous = _last()
     with transaction.atomic():
-        entry = audit.record(actor=None, actor_name="t", action="test.event", summary="x")
+        entry = audit.record(actor=None, actor_name="t", action="demo.load", data={"n": 1})
     assert entry.seq == previous.seq + 1
     assert entry.prev_hash == previous.hash
     assert entry.hash == audit.entry_hash(entry)
@@ -27,7 +27,7 @@ def test_record_outside_a_transaction_is_refused(db, monkeypatch):
     count = AuditEntry.objects.count()
     monkeypatch.setattr(connections["default"], "in_atomic_block", False)
     with pytest.raises(audit.AuditOutsideTransaction):
-        audit.record(actor=None, action="test.event", summary="outside")
+        audit.record(actor=None, action="demo.load", data={"n": 1})
     monkeypatch.undo()
     assert AuditEntry.objects.count() == count
 

@@ -257,7 +257,7 @@ def test_whole_path_with_every_gate(project, user):
     history = AuditEntry.objects.filter(
         object_type="projects.Project", object_id=str(project.pk)
     ).order_by("seq")
-    assert history.filter(action="project.approve").get().summary.startswith("李立项: Approve")
+    assert history.filter(action="project.approve").get().sentence.startswith("李立项: Approve")
 
 
 def test_wrong_county_and_bad_payments_change_nothing(project, user):

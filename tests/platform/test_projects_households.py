@@ -48,7 +48,7 @@ def test_a_pasted_list_is_saved_and_shares_the_building_by_area(programme, user)
         ["1-1-102", "80.00", "欧***"],
         ["1-1-201", "57.65", ""],
     ]
-    assert "张三" not in entry.summary + str(entry.after)
+    assert "张三" not in entry.sentence + str(entry.data) + str(entry.after)
 
 
 def test_equal_shares_without_areas_add_up_to_the_fen(programme, user):

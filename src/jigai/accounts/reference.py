@@ -88,8 +88,7 @@ def load_reference_data(path: Path = YANGQUAN) -> Division:
             action="reference.load",
             obj=city,
             division_code=city.code,
-            summary=_("Loaded reference data of %(c)s: %(n)d record(s) created or changed")
-            % {"c": city, "n": len(new)},
+            data={"c": str(city), "n": len(new)},
             before=old,
             after=new,
         )

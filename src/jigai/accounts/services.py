@@ -53,7 +53,7 @@ def login_attempt(request, username: str, password: str) -> User:
                 action="security.login_locked",
                 outcome=AuditEntry.Outcome.REFUSED,
                 ip_address=ip,
-                summary=_("Login as “%(u)s” refused: the account is locked") % {"u": username},
+                data={"u": username},
             )
             refusal = _locked_message(throttle)
     if refusal:
@@ -74,12 +74,7 @@ def login_attempt(request, username: str, password: str) -> User:
                 ip_address=ip,
                 outcome=AuditEntry.Outcome.REFUSED,
                 action="security.lockout" if locked_now else "security.login_failed",
-                summary=(
-                    _("Account “%(u)s” locked after %(n)d failed logins")
-                    if locked_now
-                    else _("Failed login as “%(u)s” (%(n)d in a row)")
-                )
-                % {"u": username, "n": throttle.failures},
+                data={"u": username, "n": throttle.failures},
             )
             refusal = _locked_message(throttle) if locked_now else _("Wrong user name or password.")
         else:
@@ -91,7 +86,7 @@ def login_attempt(request, username: str, password: str) -> User:
                 action="security.login",
                 ip_address=ip,
                 division_code=_division_code(user),
-                summary=_("%(u)s logged in") % {"u": user.display_name},
+                data={"u": user.display_name},
             )
     if refusal:
         raise LoginRefused(refusal)
@@ -112,7 +107,7 @@ def record_logout(user: User, ip: str | None) -> None:
         action="security.logout",
         ip_address=ip,
         division_code=_division_code(user),
-        summary=_("%(u)s logged out") % {"u": user.display_name},
+        data={"u": user.display_name},
     )
 
 
@@ -130,7 +125,7 @@ def unlock(username: str, *, actor) -> None:
         actor=actor,
         action="security.unlock",
         obj=throttle,
-        summary=_("%(a)s unlocked the account “%(u)s”") % {"a": actor.display_name, "u": username},
+        data={"a": actor.display_name, "u": username},
         before=before,
         after={"failures": 0, "locked_until": None},
     )
@@ -164,8 +159,7 @@ def create_user(
         action="user.create",
         obj=user,
         division_code=_division_code(user),
-        summary=_("%(a)s opened the account %(u)s for %(o)s")
-        % {"a": actor.display_name, "u": user.username, "o": organisation.name},
+        data={"a": actor.display_name, "u": user.username, "o": organisation.name},
         after=audit.model_snapshot(user, USER_FIELDS),
     )
     return user
@@ -190,8 +184,7 @@ def update_user(user: User, changes: dict, *, actor) -> User:
         action="user.update",
         obj=locked,
         division_code=_division_code(locked),
-        summary=_("%(a)s changed %(f)s of %(u)s")
-        % {"a": actor.display_name, "f": audit.field_labels(User, new), "u": locked.username},
+        data={"a": actor.display_name, "f": audit.field_names(new), "u": locked.username},
         before=old,
         after=new,
     )
@@ -213,7 +206,7 @@ def change_own_password(user: User, *, old_password: str, new_password: str) -> 
         action="security.password_change",
         obj=user,
         division_code=_division_code(user),
-        summary=_("%(u)s changed their password") % {"u": user.display_name},
+        data={"u": user.display_name},
     )
 
 
@@ -248,12 +241,7 @@ def set_roles(user: User, roles: set[str], *, actor) -> None:
         action="user.roles",
         obj=locked,
         division_code=_division_code(locked),
-        summary=_("%(a)s set the roles of %(u)s to: %(r)s")
-        % {
-            "a": actor.display_name,
-            "u": locked.username,
-            "r": "、".join(str(Role(r).label) for r in after) or _("none"),
-        },
+        data={"a": actor.display_name, "u": locked.username, "r": list(after)},
         before={"roles": before},
         after={"roles": after},
     )
@@ -282,8 +270,7 @@ def create_administrator(
             action="user.create_admin",
             obj=user,
             division_code=_division_code(user),
-            summary=_("Created the administrator %(u)s (%(r)s) from the command line")
-            % {"u": username, "r": Role(role).label},
+            data={"u": username, "r": role},
             after={"username": username, "roles": [role]},
         )
     return user
@@ -305,8 +292,7 @@ def create_organisation(*, actor, **fields) -> Organisation:
         action="organisation.create",
         obj=org,
         division_code=org.division.code,
-        summary=_("%(a)s registered the organisation %(o)s")
-        % {"a": actor.display_name, "o": org.name},
+        data={"a": actor.display_name, "o": org.name},
         after=audit.model_snapshot(org, ORGANISATION_FIELDS),
     )
     return org

@@ -39,12 +39,17 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=60, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    summary = models.TextField(_("summary"))
+    # Entries written before hash version 2 carry their sentence here, in the writer's
+    # language; later ones carry ``data`` and are rendered by ``sentence`` when read.
+    summary = models.TextField(_("summary"), blank=True)
+    data = models.JSONField(_("sentence data"), null=True, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # 1 (or NULL, rows older than the field): hash without data; 2: hash covers data.
+    hash_version = models.PositiveSmallIntegerField(_("hash version"), null=True, blank=True)
 
     class Meta:
         ordering = ["-seq"]
@@ -53,7 +58,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.summary}"
+        return f"#{self.seq} {self.sentence}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -62,3 +67,15 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit entries cannot be deleted")
+
+    @property
+    def sentence(self) -> str:
+        """What happened, in the reader's language (the stored summary for old entries)."""
+        if self.data is None:
+            return self.summary
+        from jigai.audit.messages import render
+
+        try:
+            return render(self.action, self.data)
+        except (KeyError, TypeError, ValueError, RuntimeError):
+            return f"{self.action} {self.data}"

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from jigai.audit import messages
 from jigai.audit.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -51,8 +52,15 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+HASH_VERSION = 2  # what new entries are hashed with
+
+
 def entry_hash(entry: AuditEntry) -> str:
-    """SHA-256 over the row's content and the previous row's hash."""
+    """SHA-256 over the row's content and the previous row's hash.
+
+    Version 1 (rows written before entries carried data; ``hash_version`` NULL or 1)
+    covers the fields below; version 2 adds the sentence data and the version itself,
+    so changing either of a new row shows in :func:`verify_chain`."""
     body = {
         "seq": entry.seq,
         "recorded_at": jsonable(entry.recorded_at),
@@ -71,6 +79,10 @@ def entry_hash(entry: AuditEntry) -> str:
         "ip_address": entry.ip_address,
         "prev_hash": entry.prev_hash,
     }
+    version = getattr(entry, "hash_version", None) or 1
+    if version >= 2:
+        body["data"] = entry.data
+        body["hash_version"] = version
     return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
 
 
@@ -85,8 +97,9 @@ def _lock_chain_head(conn=None) -> None:
 def record(**fields) -> AuditEntry:
     """Append one entry to the chain, in the caller's transaction.
 
-    Fields: actor, action, summary, and optionally obj, before, after,
-    division_code, business_date, outcome, ip_address, actor_name.
+    Fields: actor, action, data (the raw values of the action's registered sentence,
+    see :mod:`jigai.audit.messages`), and optionally obj, before, after, division_code,
+    business_date, outcome, ip_address, actor_name.
     """
     return record_many([fields])[0]
 
@@ -96,7 +109,12 @@ def record_many(entries: list[dict], *, model=None, using: str = "default") -> l
 
     A data migration passes its historical model (``apps.get_model("audit", "AuditEntry")``)
     and its connection's alias (``schema_editor.connection.alias``): the entries join the
-    same chain, hashed the same way, inside the migration's transaction."""
+    same chain, hashed the same way, inside the migration's transaction. Only such a
+    migration (``model`` given) may still pass a literal ``summary`` (hash version 1): the
+    application writes ``data`` of a registered action type (hash version 2)."""
+    if model is None:  # the application, not a data migration
+        for fields in entries:
+            _check_sentence(fields)
     model = model or AuditEntry
     conn = connections[using]
     if not conn.in_atomic_block:
@@ -123,7 +141,8 @@ def _entry(
     recorded_at,
     actor,
     action: str,
-    summary: str,
+    data: dict | None = None,
+    summary: str = "",
     obj=None,
     before: dict | None = None,
     after: dict | None = None,
@@ -150,7 +169,33 @@ def _entry(
         after=jsonable(after) if after is not None else None,
         ip_address=ip_address,
         prev_hash=prev_hash,
+        **_sentence_fields(model, data),
     )
+
+
+def _check_sentence(fields: dict) -> None:
+    """Refuse (as a programming error) an entry that cannot be rendered for every reader."""
+    action = fields.get("action", "")
+    if "summary" in fields:
+        raise TypeError(
+            f"audit entry {action!r}: pass data=, not a summary built in the writer's language"
+        )
+    if not messages.is_registered(action):
+        raise messages.UnregisteredAction(
+            f"audit action {action!r} has no sentence in jigai.audit.messages"
+        )
+    if not isinstance(fields.get("data"), dict):
+        raise TypeError(f"audit entry {action!r}: data must be a dict")
+
+
+def _sentence_fields(model, data: dict | None) -> dict:
+    """The data and hash version of a new row (none on a model older than those fields)."""
+    names = {f.name for f in model._meta.get_fields()}
+    if "hash_version" not in names:
+        return {}
+    if data is None:
+        return {"data": None, "hash_version": 1}
+    return {"data": jsonable(data), "hash_version": HASH_VERSION}
 
 
 def record_security_event(**kwargs) -> AuditEntry:
@@ -211,6 +256,6 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed}
 
 
-def field_labels(model, names) -> str:
-    """Field names as their (translated) verbose names, for audit summaries."""
-    return "、".join(str(model._meta.get_field(n).verbose_name) for n in names) or "—"
+def field_names(names) -> list[str]:
+    """The changed fields' names, sorted, for an entry's data (rendered as labels)."""
+    return sorted(names)

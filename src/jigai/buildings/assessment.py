@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from jigai.audit import services as audit
 from jigai.audit.services import jsonable
@@ -340,12 +339,11 @@ def assess_buildings(
             action="survey.assess",
             obj=programme,
             division_code=programme.city.code,
-            summary=_("Assessed %(n)d building(s) with %(e)s, climates %(c)s: %(counts)s")
-            % {
+            data={
                 "n": len(fresh),
                 "e": ENGINE_VERSION,
-                "c": "，".join(climate_of.names()) or "—",
-                "counts": "，".join(f"{k} {v}" for k, v in sorted(counts.items())),
+                "c": list(climate_of.names()),
+                "counts": dict(counts),
             },
             after=dict(counts),
         )

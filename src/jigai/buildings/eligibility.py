@@ -167,14 +167,7 @@ def screen(programme: Programme, buildings, *, actor=None, actor_name: str = "")
             action="survey.screen",
             obj=programme,
             division_code=programme.city.code,
-            summary=_("Screened %(n)d building(s) by the rules of %(p)s: %(counts)s")
-            % {
-                "n": len(results),
-                "p": programme,
-                "counts": "，".join(
-                    f"{Screening.Status(k).label} {v}" for k, v in sorted(counts.items())
-                ),
-            },
+            data={"n": len(results), "p": str(programme), "counts": dict(counts)},
             after=dict(counts),
         )
     return counts
@@ -208,8 +201,7 @@ def grant_exception(building: Building, programme: Programme, reason: str, *, ac
         action="survey.exception",
         obj=building,
         division_code=building.division.code,
-        summary=_("%(a)s admitted %(b)s to %(p)s by exception: %(r)s")
-        % {"a": actor.display_name, "b": building, "p": programme, "r": reason},
+        data={"a": actor.display_name, "b": str(building), "p": str(programme), "r": reason},
         before=before,
         after={"status": screening.status, "reason": reason},
     )

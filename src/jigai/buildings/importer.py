@@ -307,8 +307,7 @@ def _publish(plan: Plan, changes: Changes, *, actor, actor_name: str) -> tuple[l
         audit.record(
             **who,
             action="survey.communities",
-            summary=_("Survey import added %(n)d and updated %(m)d communities")
-            % {"n": len(new_communities), "m": len(changed_communities)},
+            data={"n": len(new_communities), "m": len(changed_communities)},
             after={"created": new_communities, "updated": changed_communities},
         )
     to_create = [
@@ -333,8 +332,7 @@ def _publish(plan: Plan, changes: Changes, *, actor, actor_name: str) -> tuple[l
                 "division_code": current.division.code,
                 "before": old,
                 "after": new,
-                "summary": _("Survey import changed %(f)s of %(b)s")
-                % {"f": audit.field_labels(Building, new), "b": current},
+                "data": {"f": audit.field_names(new), "b": str(current)},
             }
         )
     Building.objects.bulk_create(to_create, batch_size=1000)
@@ -346,7 +344,7 @@ def _publish(plan: Plan, changes: Changes, *, actor, actor_name: str) -> tuple[l
                 **who,
                 "action": "survey.create",
                 "division_code": _single_division(to_create),
-                "summary": _("Survey import added %(n)d building(s)") % {"n": len(to_create)},
+                "data": {"n": len(to_create)},
                 "after": {
                     "buildings": [
                         f"{b.division.name}/{b.community.name}/{b.building_no}" for b in to_create

@@ -113,12 +113,11 @@ def grant_rule_exception(
             action="survey.rule_exception",
             obj=building,
             division_code=building.division.code,
-            summary=_("%(a)s lifted the rule “%(rule)s” for %(b)s in %(p)s: %(r)s")
-            % {
+            data={
                 "a": actor.display_name,
-                "rule": rule_label(rule),
-                "b": building,
-                "p": programme,
+                "rule": rule,
+                "b": str(building),
+                "p": str(programme),
                 "r": reason,
             },
             after={"rule": rule, "reason": reason, "exception": exc.pk},
@@ -145,12 +144,11 @@ def revoke_rule_exception(exc: PackageRuleException, *, actor, reason: str) -> N
             action="survey.rule_exception_revoke",
             obj=building,
             division_code=building.division.code,
-            summary=_("%(a)s restored the rule “%(rule)s” for %(b)s in %(p)s: %(r)s")
-            % {
+            data={
                 "a": actor.display_name,
-                "rule": rule_label(exc.rule),
-                "b": building,
-                "p": programme,
+                "rule": exc.rule,
+                "b": str(building),
+                "p": str(programme),
                 "r": reason,
             },
             before={"rule": exc.rule, "reason": exc.reason, "exception": exc.pk},

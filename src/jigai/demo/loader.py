@@ -115,7 +115,7 @@ def load_demo(*, buildings: int = DEMO_BUILDINGS) -> tuple[str, list[DemoLogin]]
             actor=None,
             actor_name=_("command line"),
             action="demo.load",
-            summary=_("Loaded the demo: %(n)d demo accounts") % {"n": len(created)},
+            data={"n": len(created)},
             after={"accounts": created},
         )
     if buildings:

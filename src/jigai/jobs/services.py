@@ -84,7 +84,7 @@ def sweep_stale(*, stale_after: float | None = None) -> int:
                     actor_name=_("task worker sweep"),
                     action="job.lost",
                     obj=job,
-                    summary=_("Job %(j)s marked failed: %(r)s") % {"j": job, "r": reason},
+                    data={"j": job.pk, "r": reason},
                 )
                 _fail_task_result(job.task_id, reason)
                 swept += 1
@@ -127,7 +127,7 @@ def retry(job: JobBase, *, actor) -> JobBase:
             actor=actor,
             action="job.retry",
             obj=job,
-            summary=_("Retried job %(j)s") % {"j": job},
+            data={"j": job.pk},
         )
     job.refresh_from_db()
     return enqueue(job)

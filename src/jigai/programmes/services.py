@@ -424,9 +424,8 @@ def load_programme(spec: ProgrammeSpec, *, actor=None, actor_name: str = "") -> 
         action="programme.load",
         obj=programme,
         division_code=spec.city.code,
-        summary=_("Loaded programme %(p)s from %(doc)s with %(n)d task-table cells")
-        % {
-            "p": programme,
+        data={
+            "p": str(programme),
             "doc": programme.document_number or programme.title,
             "n": len(spec.targets),
         },
@@ -479,8 +478,7 @@ def copy_programme(source: Programme, *, year: int, actor) -> Programme:
         action="programme.copy",
         obj=programme,
         division_code=source.city.code,
-        summary=_("Created the %(year)d programme as a draft copy of %(src)s")
-        % {"year": year, "src": source},
+        data={"year": year, "src": str(source)},
         after={**_snapshot(programme), "copied_from": source.pk},
     )
     return programme
@@ -535,8 +533,7 @@ def update_parameters(
         action="programme.update",
         obj=locked,
         division_code=locked.city.code,
-        summary=_("Changed %(fields)s of programme %(p)s")
-        % {"fields": audit.field_labels(Programme, new), "p": locked},
+        data={"fields": audit.field_names(new), "p": str(locked)},
         before=old,
         after=new,
     )
@@ -580,8 +577,7 @@ def set_targets(
         action="programme.targets",
         obj=locked,
         division_code=locked.city.code,
-        summary=_("Changed %(n)d task-table cell(s) of %(p)s")
-        % {"n": len(set(old) | set(new)), "p": locked},
+        data={"n": len(set(old) | set(new)), "p": str(locked)},
         before=old,
         after=new,
     )
@@ -621,8 +617,7 @@ def set_status(
         action="programme.status",
         obj=locked,
         division_code=locked.city.code,
-        summary=_("Programme %(p)s is now “%(s)s”")
-        % {"p": locked, "s": locked.get_status_display()},
+        data={"p": str(locked), "s": locked.status},
         before=before,
         after={"status": status},
     )
@@ -669,7 +664,7 @@ def update_package_rules(
         action="programme.package_rules",
         obj=locked,
         division_code=locked.city.code,
-        summary=_("Changed the package rules of programme %(p)s") % {"p": locked},
+        data={"p": str(locked)},
         before={"package_rules": before},
         after={"package_rules": new_rules},
     )

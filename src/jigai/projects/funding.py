@@ -342,11 +342,10 @@ def record_payment(
             obj=locked,
             division_code=locked.division.code,
             business_date=on_date,
-            summary=_("%(a)s recorded %(l)s of %(y)s yuan for %(p)s (voucher %(r)s)")
-            % {
+            data={
                 "a": actor.display_name,
-                "l": entry.get_ledger_display(),
-                "y": format_yuan(amount_fen),
+                "l": entry.ledger,
+                "y": amount_fen,
                 "p": locked.code,
                 "r": entry.reference,
             },
@@ -409,11 +408,10 @@ def reverse_entry(
             action="money.reverse",
             obj=locked,
             division_code=locked.division.code,
-            summary=_("%(a)s reversed %(l)s of %(y)s yuan (voucher %(r)s): %(why)s")
-            % {
+            data={
                 "a": actor.display_name,
-                "l": original.get_ledger_display(),
-                "y": format_yuan(original.amount_fen),
+                "l": original.ledger,
+                "y": original.amount_fen,
                 "r": original.reference,
                 "why": reason,
             },

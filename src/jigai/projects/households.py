@@ -208,10 +208,9 @@ def set_households(item: ProjectBuilding, rows: list[Row], *, actor) -> int:
             action="project.households",
             obj=project,
             division_code=project.division.code,
-            summary=_("%(a)s recorded the households of %(b)s in %(p)s: %(n)d, %(m)s m²")
-            % {
+            data={
                 "a": actor.display_name,
-                "b": item.building,
+                "b": str(item.building),
                 "p": project.code,
                 "n": len(households),
                 "m": area,

@@ -31,11 +31,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from jigai.audit import services as audit
 from jigai.engine.funding import split_funding
-from jigai.money import format_yuan, split_largest_remainder
+from jigai.money import split_largest_remainder
 from jigai.projects.models import Household, Project, ProjectBuilding, ProjectFunding
 
 
@@ -211,18 +210,14 @@ def refresh_plan(project: Project, *, actor) -> ProjectFunding:
             action="project.funding_plan",
             obj=project,
             division_code=project.division.code,
-            summary=_(
-                "Funding plan of %(p)s (%(b)s, rule %(r)s): provincial %(pv)s, owners %(o)s, "
-                "county %(c)s, total %(t)s yuan"
-            )
-            % {
+            data={
                 "p": project.code,
-                "b": fresh.get_basis_display(),
+                "b": fresh.basis,
                 "r": fresh.rule,
-                "pv": format_yuan(fresh.provincial_fen),
-                "o": format_yuan(fresh.owners_fen),
-                "c": format_yuan(fresh.county_fen),
-                "t": format_yuan(fresh.total_fen),
+                "pv": fresh.provincial_fen,
+                "o": fresh.owners_fen,
+                "c": fresh.county_fen,
+                "t": fresh.total_fen,
             },
             before=before or None,
             after=after

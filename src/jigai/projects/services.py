@@ -50,8 +50,7 @@ def create_project(
         action="project.create",
         obj=project,
         division_code=division.code,
-        summary=_("%(a)s created project %(p)s (%(c)s)")
-        % {"a": actor.display_name, "p": project, "c": category.name},
+        data={"a": actor.display_name, "p": str(project), "c": category.name},
         after={"code": project.code, "name": project.name, "category": category.code},
     )
     refresh_plan(project, actor=actor)
@@ -101,8 +100,7 @@ def add_buildings(
         action="project.buildings",
         obj=locked,
         division_code=locked.division.code,
-        summary=_("%(a)s added %(n)d building(s) to %(p)s")
-        % {"a": actor.display_name, "n": len(items), "p": locked.code},
+        data={"a": actor.display_name, "n": len(items), "p": locked.code},
         after={"buildings": [str(b) for b in buildings]},
     )
     refresh_plan(locked, actor=actor)
@@ -159,15 +157,12 @@ def set_design(
         action="project.design",
         obj=locked,
         division_code=locked.division.code,
-        summary=_(
-            "%(a)s set the design of %(b)s: η %(e)s, %(c)s yuan, of which windows %(w)s (%(s)s)"
-        )
-        % {
+        data={
             "a": actor.display_name,
-            "b": item.building,
-            "e": f"{eta:.1%}",
-            "c": format_yuan(cost_fen),
-            "w": format_yuan(window_fen),
+            "b": str(item.building),
+            "e": str(eta),
+            "c": cost_fen,
+            "w": window_fen,
             "s": source,
         },
         before=before,
@@ -214,15 +209,14 @@ def record_tender(
     bump(locked)
     audit.record(
         actor=actor,
-        action="project.tender",
+        action="project.contract",
         obj=locked,
         division_code=locked.division.code,
-        summary=_("%(a)s recorded the tender of %(p)s: %(c)s, %(y)s yuan")
-        % {
+        data={
             "a": actor.display_name,
             "p": locked.code,
             "c": contractor.name,
-            "y": format_yuan(contract_sum_fen),
+            "y": contract_sum_fen,
         },
         before=before,
         after=audit.model_snapshot(locked, ["contract_sum_fen", "contractor", "supervisor"]),
@@ -255,8 +249,7 @@ def plan_dates(project: Project, plan: dict[str, dt.date | None], *, actor) -> P
         action="project.plan",
         obj=locked,
         division_code=locked.division.code,
-        summary=_("%(a)s planned the time nodes of %(p)s")
-        % {"a": actor.display_name, "p": locked.code},
+        data={"a": actor.display_name, "p": locked.code},
         after={s: d for s, d in plan.items()},
     )
     return locked
@@ -278,8 +271,7 @@ def record_as_built(item: ProjectBuilding, *, eta: Decimal, record: dict, actor)
         action="project.as_built",
         obj=locked,
         division_code=locked.division.code,
-        summary=_("%(a)s recorded the as-built re-assessment of %(b)s: η %(e)s")
-        % {"a": actor.display_name, "b": item.building, "e": f"{eta:.1%}"},
+        data={"a": actor.display_name, "b": str(item.building), "e": str(eta)},
         after={"eta": eta, "engine_version": record.get("engine_version")},
     )
     return item

@@ -360,14 +360,13 @@ def take(
             obj=locked,
             division_code=locked.division.code,
             business_date=on_date,
-            summary=_("%(a)s: %(act)s — %(p)s from “%(f)s” to “%(t)s”%(why)s")
-            % {
+            data={
                 "a": actor.display_name,
-                "act": action.label,
+                "act": action.name,
                 "p": locked.code,
-                "f": Stage(before).label,
-                "t": Stage(target).label,
-                "why": f"（{reason}）" if reason else "",
+                "f": str(before),
+                "t": str(target),
+                "why": reason or "",
             },
             before={"stage": before},
             after={"stage": target, "on_date": on_date, "reason": reason},
