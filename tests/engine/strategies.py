@@ -44,18 +44,15 @@ def block_specs(draw, *, floor=None):
     return spec
 
 
-@st.composite
-def climates(draw):
-    """Heating-zone climates: t_e in [−15, 3] ℃, irradiance 0–150 W/m² (in this range the
-    sol-air gain a_s·R_e·I ≤ 4.2 K stays below every Δt, so every envelope term is a loss)."""
-    irr = {o: draw(st.floats(0, 150, **finite)) for o in "HSEWN"}
+def _climate(draw, *, name: str, t_e_max: float, irr_max: float, z_min: float) -> Climate:
+    irr = {o: draw(st.floats(0, irr_max, **finite)) for o in "HSEWN"}
     return Climate(
-        name="hypothesis",
+        name=name,
         zone="2A",
         HDD18=3000.0,
         CDD26=0.0,
-        Z=draw(st.floats(60, 200, **finite)),
-        t_e=draw(st.floats(-15, 3, **finite)),
+        Z=draw(st.floats(z_min, 200, **finite)),
+        t_e=draw(st.floats(-15, t_e_max, **finite)),
         I_H=irr["H"],
         I_S=irr["S"],
         I_E=irr["E"],
@@ -63,27 +60,20 @@ def climates(draw):
         I_N=irr["N"],
         provenance=ClimateProvenance(ClimateKind.ESTIMATED, "hypothesis", "estimate—check"),
     )
+
+
+@st.composite
+def climates(draw):
+    """Heating-zone climates: t_e in [−15, 3] ℃, irradiance 0–150 W/m² (in this range the
+    sol-air gain a_s·R_e·I ≤ 4.2 K stays below every Δt, so every envelope term is a loss)."""
+    return _climate(draw, name="hypothesis", t_e_max=3, irr_max=150, z_min=60)
 
 
 @st.composite
 def any_climates(draw):
     """Any heating climate, including mild, very sunny ones (t_e up to 10 ℃, up to 350 W/m²)
     in which the gains of a deep retrofit can exceed its losses (q_H clipped at 0)."""
-    irr = {o: draw(st.floats(0, 350, **finite)) for o in "HSEWN"}
-    return Climate(
-        name="hypothesis (wide)",
-        zone="2A",
-        HDD18=3000.0,
-        CDD26=0.0,
-        Z=draw(st.floats(30, 200, **finite)),
-        t_e=draw(st.floats(-15, 10, **finite)),
-        I_H=irr["H"],
-        I_S=irr["S"],
-        I_E=irr["E"],
-        I_W=irr["W"],
-        I_N=irr["N"],
-        provenance=ClimateProvenance(ClimateKind.ESTIMATED, "hypothesis", "estimate—check"),
-    )
+    return _climate(draw, name="hypothesis (wide)", t_e_max=10, irr_max=350, z_min=30)
 
 
 _MATERIALS = ("eps", "graphite_eps", "xps", "rock_wool", "polyurethane", "foam_glass")

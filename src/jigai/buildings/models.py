@@ -230,14 +230,10 @@ class Screening(models.Model):
         return f"{self.building} · {self.get_status_display()}"
 
 
-class EligibilityException(models.Model):
-    """An authorised exception: a building the rules exclude, admitted with a reason."""
+class Granted(models.Model):
+    """What every exception granted for one building in one programme year records: the
+    year, the written reason, who granted it and when."""
 
-    scope_division = "building__division"
-
-    building = models.ForeignKey(
-        Building, models.CASCADE, related_name="exceptions", verbose_name=_("building")
-    )
     programme = models.ForeignKey(
         Programme, models.CASCADE, related_name="+", verbose_name=_("programme year")
     )
@@ -247,6 +243,18 @@ class EligibilityException(models.Model):
     )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
+    class Meta:
+        abstract = True
+
+
+class EligibilityException(Granted):
+    """An authorised exception: a building the rules exclude, admitted with a reason."""
+
+    scope_division = "building__division"
+
+    building = models.ForeignKey(
+        Building, models.CASCADE, related_name="exceptions", verbose_name=_("building")
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -260,7 +268,7 @@ class EligibilityException(models.Model):
         return f"{self.building}: {self.reason[:40]}"
 
 
-class PackageRuleException(models.Model):
+class PackageRuleException(Granted):
     """An approved exception lifting one package rule (e.g. ``require_roof``) for one
     building in one programme year, with a written reason (jigai.engine.policy)."""
 
@@ -269,15 +277,7 @@ class PackageRuleException(models.Model):
     building = models.ForeignKey(
         Building, models.CASCADE, related_name="rule_exceptions", verbose_name=_("building")
     )
-    programme = models.ForeignKey(
-        Programme, models.CASCADE, related_name="+", verbose_name=_("programme year")
-    )
     rule = models.CharField(_("rule"), max_length=40)
-    reason = models.TextField(_("reason"))
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("granted by")
-    )
-    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
 
