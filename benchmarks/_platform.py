@@ -35,9 +35,9 @@ def setup_django() -> Path:
 
 
 def survey_workbook(n: int, *, seed: int = 2023) -> bytes:
-    from jigai.buildings import excel
     from jigai.demo.loader import register_demo_streets
     from jigai.stock.synthetic import generate, rows
+    from jigai.surveytable.writer import save, survey_sheet
 
     register_demo_streets()
-    return excel.survey_workbook(rows(generate(n, seed=seed)))
+    return save(survey_sheet(rows(generate(n, seed=seed))))

@@ -93,13 +93,13 @@ def main() -> None:
     jigai = [sys.executable, "-m", "jigai.cli"]
     for step in (["setup"], ["demo"]):
         subprocess.run([*jigai, *step], env=env, check=True, capture_output=True)
-    from jigai.buildings import excel
     from jigai.stock.synthetic import generate, rows
+    from jigai.surveytable.writer import save, survey_sheet
 
     data_rows = list(rows(generate(args.rows, seed=77)))
     for r in data_rows:
         r["community"] = "压测" + r["community"]
-    data = excel.survey_workbook(data_rows)
+    data = save(survey_sheet(data_rows))
     port = _port()
     log = open(tmp / "serve.log", "w")  # noqa: SIM115
     server = subprocess.Popen(

@@ -13,6 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "jigai"
 LAYERS = [
     {"money", "units"},
     {"engine"},
+    {"surveytable"},
     {"stock"},
     {"core", "wsgi"},
     {"audit"},

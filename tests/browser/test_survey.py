@@ -10,8 +10,8 @@ pytestmark = pytest.mark.browser
 
 
 def _workbook(tmp_path):
-    from jigai.buildings import excel
     from jigai.stock.synthetic import generate, rows
+    from jigai.surveytable.writer import save, survey_sheet
 
     picked = []
     for row in rows(generate(400, seed=11)):
@@ -22,7 +22,7 @@ def _workbook(tmp_path):
         if len(picked) == 4:
             break
     path = tmp_path / "城区调查.xlsx"
-    path.write_bytes(excel.survey_workbook(picked))
+    path.write_bytes(save(survey_sheet(picked)))
     return path
 
 

@@ -92,8 +92,8 @@ class Db:
 
 
 def test_kill_the_worker_mid_import_then_sweep_and_retry(tmp_path):
-    from jigai.buildings import excel
     from jigai.stock.synthetic import generate, rows
+    from jigai.surveytable.writer import save, survey_sheet
 
     env = _env(tmp_path)
     for step in (["setup"], ["demo", "--buildings", "12"]):
@@ -103,7 +103,7 @@ def test_kill_the_worker_mid_import_then_sweep_and_retry(tmp_path):
     for r in data_rows:
         r["community"] = "杀进程" + r["community"]
     path = tmp_path / "big.xlsx"
-    path.write_bytes(excel.survey_workbook(data_rows))
+    path.write_bytes(save(survey_sheet(data_rows)))
     db = Db(env, tmp_path)
     before = db.counts()
     queued = _jigai(env, "import_buildings", str(path), "--user", "zjj_admin", "--queue")

@@ -6,10 +6,12 @@ import pytest
 from openpyxl import load_workbook
 
 from jigai.audit.models import AuditEntry
-from jigai.buildings import excel, importer, services
+from jigai.buildings import importer, services
 from jigai.buildings.models import Assessment, Building, Community, ImportJob
-from jigai.stock.schema import columns
 from jigai.stock.synthetic import generate, rows
+from jigai.surveytable.schema import columns
+from jigai.surveytable.template import template
+from jigai.surveytable.writer import save, survey_sheet
 
 HEADERS = [c.header for c in columns()]
 
@@ -48,7 +50,7 @@ def _import(data, user):
 
 
 def _workbook(mutate=None, data_rows=None):
-    data = excel.survey_workbook(data_rows if data_rows is not None else _rows())
+    data = save(survey_sheet(data_rows if data_rows is not None else _rows()))
     if mutate is None:
         return data
     wb = load_workbook(io.BytesIO(data))
@@ -59,7 +61,7 @@ def _workbook(mutate=None, data_rows=None):
 
 
 def test_template_has_every_column_and_a_help_sheet():
-    wb = load_workbook(io.BytesIO(excel.template()))
+    wb = load_workbook(io.BytesIO(template()))
     assert wb.sheetnames == ["楼栋调查表", "填表说明"]
     assert [c.value for c in wb["楼栋调查表"][1]] == HEADERS
     assert wb["楼栋调查表"].max_row == 1

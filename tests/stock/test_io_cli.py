@@ -15,8 +15,9 @@ from jigai.cli import ENGINE_COMMANDS
 from jigai.engine import climate_for_city
 from jigai.stock import synthetic
 from jigai.stock.cli import main
-from jigai.stock.io import TableError, read_table, write_table
 from jigai.stock.runner import RunOptions, county_totals, optimise_table
+from jigai.surveytable import TableRejected, load
+from jigai.surveytable.writer import column_sheet, save, survey_columns_sheet
 
 EXAMPLES = (
     Path(__file__).resolve().parents[2] / "src" / "jigai" / "engine" / "examples"
@@ -30,8 +31,8 @@ def small_table():
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_round_trip(tmp_path, small_table, suffix):
-    p = write_table(small_table, tmp_path / f"s{suffix}", chinese_headers=suffix == ".xlsx")
-    got = read_table(p)
+    sheet = survey_columns_sheet(small_table) if suffix == ".xlsx" else column_sheet(small_table)
+    got = load(save(sheet, tmp_path / f"s{suffix}")).columns
     for k in ("county", "use", "wall_type", "building_no"):
         assert got[k].tolist() == [str(v) for v in small_table[k]]
     np.testing.assert_allclose(got["floor_area_m2"], small_table["floor_area_m2"])
@@ -40,13 +41,13 @@ def test_round_trip(tmp_path, small_table, suffix):
 
 def test_xlsx_chinese_labels(tmp_path, small_table):
     df = pd.DataFrame({k: v for k, v in small_table.items()})
-    from jigai.stock.schema import USE_ZH, columns
+    from jigai.surveytable.schema import USE_ZH, columns
 
     df["use"] = [USE_ZH[u] for u in df["use"]]
     df["in_demolition_area"] = ["是" if v else "否" for v in df["in_demolition_area"]]
     df = df.rename(columns={c.key: c.header for c in columns()})
     df.to_excel(tmp_path / "t.xlsx", index=False, sheet_name="楼栋调查表")
-    got = read_table(tmp_path / "t.xlsx")
+    got = load(tmp_path / "t.xlsx").columns
     assert got["use"].tolist() == small_table["use"].tolist()
     assert got["in_demolition_area"].tolist() == small_table["in_demolition_area"].tolist()
 
@@ -65,13 +66,25 @@ def _csv(tmp_path, table, **changes):
 @pytest.mark.parametrize(
     ("changes", "words"),
     [
-        ({"drop": ["height_m", "use"]}, "missing required column(s): use (建筑用途), height_m"),
-        ({"cells": {(4, "storeys"): "six"}}, "line 6:storeys: 'six' is not a number"),
-        ({"cells": {(0, "use"): "castle"}}, "line 2:use: 'castle' is not one of"),
-        ({"cells": {(2, "floor_area_m2"): ""}}, "line 4:floor_area_m2: missing (required)"),
-        ({"cells": {(3, "wwr_front"): "1.5"}}, "line 5:wwr_front: 1.5 > 0.95"),
-        ({"cells": {(1, "stairwell_heated"): "maybe"}}, "line 3:stairwell_heated: 'maybe'"),
-        ({"cells": {(7, "year_built"): "1990.5"}}, "line 9:year_built: '1990.5' is not a whole"),
+        (
+            {"drop": ["height_m", "use"]},
+            "row 1:建筑用途: The required column “建筑用途” is missing",
+        ),
+        ({"cells": {(4, "storeys"): "six"}}, "row 6:storeys: “six” is not a number"),
+        (
+            {"cells": {(0, "use"): "castle"}},
+            "row 2:use: “castle” is not one of: 居住建筑、办公建筑",
+        ),
+        ({"cells": {(2, "floor_area_m2"): ""}}, "row 4:floor_area_m2: required"),
+        ({"cells": {(3, "wwr_front"): "1.5"}}, "row 5:wwr_front: 1.5 is outside 0–0.95"),
+        (
+            {"cells": {(1, "stairwell_heated"): "maybe"}},
+            "row 3:stairwell_heated: “maybe” is not 是 or 否",
+        ),
+        (
+            {"cells": {(7, "year_built"): "1990.5"}},
+            "row 9:year_built: “1990.5” is not a whole number",
+        ),
     ],
 )
 def test_bad_stock_file_names_row_and_column_and_writes_nothing(
@@ -93,7 +106,7 @@ def test_bad_catalogue_in_cli(tmp_path, capsys):
         encoding="utf-8",
     )
     src = tmp_path / "in.csv"
-    write_table(synthetic.generate(5), src)
+    save(column_sheet(synthetic.generate(5)), src)
     code = main(
         ["stock", "optimise", str(src), "--out", str(tmp_path / "o.csv"), "--programme", str(ov)]
     )
@@ -104,12 +117,12 @@ def test_bad_catalogue_in_cli(tmp_path, capsys):
 
 def test_read_table_errors(tmp_path):
     (tmp_path / "x.txt").write_text("a")
-    with pytest.raises(Exception, match="unknown table format"):
-        read_table(tmp_path / "x.txt")
+    with pytest.raises(TableRejected, match="Unknown table format “.txt”"):
+        load(tmp_path / "x.txt")
     p = tmp_path / "empty.csv"
     pd.DataFrame(synthetic.generate(3)).iloc[:0].to_csv(p, index=False)
-    with pytest.raises(TableError, match="no buildings"):
-        read_table(p)
+    with pytest.raises(TableRejected, match="The table has no buildings"):
+        load(p)
 
 
 def test_optimise_reference_json(capsys):
@@ -168,11 +181,11 @@ def test_commands_do_not_import_django():
 
 def test_optimise_one_row_table_and_errors(tmp_path, capsys):
     one = tmp_path / "one.csv"
-    write_table({k: v[:1] for k, v in synthetic.generate(4, seed=3).items()}, one)
+    save(column_sheet({k: v[:1] for k, v in synthetic.generate(4, seed=3).items()}), one)
     assert main(["optimise", str(one), "--packages", "2"]) == 0
     assert "least-cost" in capsys.readouterr().out
     many = tmp_path / "many.csv"
-    write_table(synthetic.generate(4, seed=3), many)
+    save(column_sheet(synthetic.generate(4, seed=3)), many)
     assert main(["optimise", str(many)]) == 2
     assert "4 buildings" in capsys.readouterr().err
     bad = tmp_path / "bad.json"

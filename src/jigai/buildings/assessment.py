@@ -38,7 +38,7 @@ from jigai.engine.measures import default_catalogue
 from jigai.engine.optimiser import optimise_building
 from jigai.programmes.climates import CountyClimates, climate_for_building
 from jigai.stock.engine_input import block_from_row
-from jigai.stock.schema import columns
+from jigai.surveytable.schema import columns
 
 # What a stored result holds beyond the engine's terms; part of the digest, so results
 # stored before the record held the limit check are assessed again on the next run.

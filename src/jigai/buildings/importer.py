@@ -1,5 +1,8 @@
-"""Importing the survey workbook: every row validated before anything is written,
-then one transaction that creates, updates (with audit entries) or leaves alone.
+"""Importing a survey table: the file read and every row validated by the one survey-table
+package (``jigai.surveytable``) before anything is written, then the platform's own checks
+(counties within the importer's area, registered street offices, real-estate unit codes held
+by other buildings), then one transaction that creates, updates (with audit entries) or
+leaves alone.
 
 Importing the same file twice changes nothing the second time.
 """
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -16,15 +19,18 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from jigai import surveytable
 from jigai.accounts.models import Division, Organisation
 from jigai.audit import services as audit
-from jigai.buildings import excel
-from jigai.buildings.excel import CellError, WorkbookRejected
 from jigai.buildings.models import Building, Community, ImportJob
 from jigai.core.errors import require
 from jigai.core.roles import Cap
 from jigai.jobs.progress import Reporter
-from jigai.stock.schema import NO_WORDS, YES_WORDS, Column, columns
+from jigai.surveytable import Problem, Table, TableRejected
+from jigai.surveytable.problems import N_
+from jigai.surveytable.reader import from_columns, sniff
+from jigai.surveytable.schema import columns
+from jigai.surveytable.writer import Sheet, save
 
 BUILDING_FIELDS = [
     c.key
@@ -42,60 +48,14 @@ class Plan:
     building_ids: list[int] = field(default_factory=list)  # after write: the file's buildings
 
 
-def _convert(col: Column, raw) -> tuple[object, str | None]:
-    """(value, error message) for one cell."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, (_("required") if col.required else None)
-    if col.kind == "text":
-        text = str(raw).strip()
-        if col.max_length and len(text) > col.max_length:
-            return None, _("longer than %(n)d characters") % {"n": col.max_length}
-        return text, None
-    if col.kind == "bool":
-        text = str(raw).strip().lower()
-        if isinstance(raw, bool):
-            return raw, None
-        if text in YES_WORDS:
-            return True, None
-        if text in NO_WORDS:
-            return False, None
-        return None, _("“%(v)s” is not 是 or 否") % {"v": raw}
-    if col.kind == "choice":
-        text = str(raw).strip()
-        for value, label in col.choices:
-            if text in (value, label):
-                return value, None
-        return None, _("“%(v)s” is not one of: %(c)s") % {
-            "v": raw,
-            "c": "、".join(label for _v, label in col.choices),
-        }
-    try:  # "1,200.5": a thousands separator as jigai stock reads it (stock.io)
-        number = Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation:
-        return None, _("“%(v)s” is not a number") % {"v": raw}
-    if not number.is_finite():
-        return None, _("“%(v)s” is not a number") % {"v": raw}
-    if col.kind == "int":
-        if number != number.to_integral_value():
-            return None, _("“%(v)s” is not a whole number") % {"v": raw}
-        number = int(number)
-    if (col.minimum is not None and number < col.minimum) or (
-        col.maximum is not None and number > col.maximum
-    ):
-        return None, _("%(v)s is outside %(a)g–%(b)g") % {
-            "v": raw,
-            "a": col.minimum,
-            "b": col.maximum,
-        }
-    return number, None
-
-
-def validate(raw_rows: list[tuple[int, dict]], *, divisions) -> tuple[Plan, list[CellError]]:
-    """Type-check every row, resolve counties (within ``divisions``, the importer's
-    area) and streets, and find duplicates inside the file and against the database."""
-    cols = columns()
+def check(table: Table, *, divisions) -> Plan:
+    """The platform's checks of a valid table: every county known and within ``divisions``
+    (the importer's area), every street office registered in its county, no real-estate
+    unit code already held by another building. ``TableRejected`` lists every problem."""
     visible = {d.name: d for d in divisions}
-    all_counties = {d.name for d in Division.objects.exclude(kind=Division.Kind.CITY)}
+    all_counties = set(
+        Division.objects.exclude(kind=Division.Kind.CITY).values_list("name", flat=True)
+    )
     streets = {}
     for org in Organisation.objects.filter(
         kind=Organisation.Kind.STREET_OFFICE, division__in=visible.values()
@@ -103,74 +63,51 @@ def validate(raw_rows: list[tuple[int, dict]], *, divisions) -> tuple[Plan, list
         streets[(org.division_id, org.name)] = org
         if org.short_name:
             streets.setdefault((org.division_id, org.short_name), org)
-    errors: list[CellError] = []
+    county_col, street_col = table.headers["county"], table.headers["street"]
+    problems: list[Problem] = []
     plan = Plan()
-    seen_keys: dict[tuple, int] = {}
-    seen_codes: dict[str, int] = {}
-    for r, raw in raw_rows:
-        row, row_errors = {}, []
-        for col in cols:
-            value, problem = _convert(col, raw.get(col.key))
-            if problem:
-                row_errors.append(CellError(r, col.header, problem))
-            row[col.key] = value
-        county = visible.get(row["county"]) if row["county"] else None
-        if row["county"] and county is None:
+    for r, row in zip(table.rows.tolist(), table.records(), strict=True):
+        county = visible.get(row["county"])
+        if county is None:
+            outside = row["county"] in all_counties
             message = (
-                _("“%(c)s” is outside your area")
-                if row["county"] in all_counties
-                else _("unknown county/district “%(c)s”")
-            ) % {"c": row["county"]}
-            row_errors.append(CellError(r, "县区", message))
-        if county is not None and row["street"]:
-            street = streets.get((county.pk, row["street"]))
-            if street is None:
-                row_errors.append(
-                    CellError(
-                        r,
-                        "街道（乡镇）",
-                        _("unknown street office “%(s)s” in %(c)s")
-                        % {"s": row["street"], "c": county.name},
-                    )
-                )
-            row["street_org"] = street
-        row["division"] = county
-        if (
-            row.get("households") is not None
-            and row.get("consent_households") is not None
-            and row["consent_households"] > row["households"]
-        ):
-            row_errors.append(
-                CellError(r, "同意改造户数", _("more consenting households than households"))
+                N_("“%(c)s” is outside your area")
+                if outside
+                else N_("unknown county/district “%(c)s”")
             )
-        key = (row["county"], row["community"], row["building_no"])
-        if all(key):
-            if key in seen_keys:
-                row_errors.append(
-                    CellError(
-                        r, "楼号", _("the same building as row %(r)d") % {"r": seen_keys[key]}
-                    )
-                )
-            seen_keys.setdefault(key, r)
-        if row.get("bdc_code"):
-            if row["bdc_code"] in seen_codes:
-                row_errors.append(
-                    CellError(
+            problems.append(Problem(r, county_col, message, {"c": row["county"]}))
+        else:
+            row["street_org"] = streets.get((county.pk, row["street"]))
+            if row["street_org"] is None:
+                problems.append(
+                    Problem(
                         r,
-                        "不动产单元代码",
-                        _("the same code as row %(r)d") % {"r": seen_codes[row["bdc_code"]]},
+                        street_col,
+                        N_("unknown street office “%(s)s” in %(c)s"),
+                        {"s": row["street"], "c": county.name},
                     )
                 )
-            seen_codes.setdefault(row["bdc_code"], r)
-        errors.extend(row_errors)
+        row["division"] = county
         plan.rows.append(row)
         plan.row_numbers.append(r)
-    if not errors:
-        errors.extend(_conflicts_with_database(plan))
-    return plan, errors
+    if not problems:
+        problems = _conflicts_with_database(plan, table.headers.get("bdc_code", ""))
+    if problems:
+        raise TableRejected(problems, source=table.source)
+    return plan
 
 
-def _conflicts_with_database(plan: Plan) -> list[CellError]:
+def write_columns(table: dict, *, actor=None, actor_name: str = "") -> tuple[int, int, int]:
+    """Validate, check and write arrays under the survey's keys (a generated survey: the demo,
+    benchmarks) as a file would be; ``TableRejected`` if they are not a valid survey."""
+    plan = check(
+        surveytable.validate(from_columns(table, source=actor_name)),
+        divisions=Division.objects.exclude(kind=Division.Kind.CITY),
+    )
+    return write(plan, actor=actor, actor_name=actor_name)
+
+
+def _conflicts_with_database(plan: Plan, column: str) -> list[Problem]:
     """A real-estate unit code already held by another building."""
     codes = {
         row["bdc_code"]: (r, row)
@@ -184,10 +121,11 @@ def _conflicts_with_database(plan: Plan) -> list[CellError]:
         r, row = codes[b.bdc_code]
         if (row["county"], row["community"], row["building_no"]) != b.key:
             errors.append(
-                CellError(
+                Problem(
                     r,
-                    "不动产单元代码",
-                    _("already recorded for %(b)s (%(c)s)") % {"b": b, "c": b.division.name},
+                    column,
+                    N_("already recorded for %(b)s (%(c)s)"),
+                    {"b": str(b), "c": b.division.name},
                 )
             )
     return errors
@@ -201,7 +139,7 @@ def _values(row: dict) -> dict:
         if value is None:
             value = _EMPTY.get(name)
         elif name in _DECIMAL_PLACES:
-            value = Decimal(value).quantize(_DECIMAL_PLACES[name])
+            value = Decimal(str(value)).quantize(_DECIMAL_PLACES[name])
         values[name] = value
     return values
 
@@ -420,7 +358,10 @@ def start(upload, file_name: str, *, actor) -> ImportJob:
         size_bytes=size,
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
-    job.file.save(f"{digest.hexdigest()[:16]}.xlsx", upload, save=False)
+    upload.seek(0)
+    suffix = sniff(upload.read(8), file_name)
+    upload.seek(0)
+    job.file.save(f"{digest.hexdigest()[:16]}{suffix}", upload, save=False)
     job.save()
     return job
 
@@ -437,11 +378,9 @@ def run(job: ImportJob, *, echo=None) -> ImportJob:
         reporter = Reporter(job, STEPS, echo=echo)
         try:
             _chain(job, reporter)
-        except WorkbookRejected as exc:
+        except TableRejected as exc:
             reporter.close()
-            job.errors = [
-                {"row": e.row, "column": e.column, "message": str(e.message)} for e in exc.errors
-            ]
+            job.errors = [p.as_dict(job.language) for p in exc.problems]
             jobs.finish(job, ImportJob.Status.REJECTED)
         except Exception as exc:
             reporter.close()
@@ -461,16 +400,14 @@ def _chain(job: ImportJob, reporter: Reporter) -> None:
     with job.file.open("rb") as f:
         data = f.read()
     if hashlib.sha256(data).hexdigest() != job.sha256:
-        raise WorkbookRejected(
-            [CellError(0, "", _("The stored file does not match its SHA-256: upload it again."))]
+        raise TableRejected(
+            [Problem(0, "", N_("The stored file does not match its SHA-256: upload it again."))]
         )
-    raw = excel.read(data, max_bytes=settings.IMPORT_MAX_BYTES)
+    raw = surveytable.read(data, name=job.file_name, max_bytes=settings.IMPORT_MAX_BYTES)
     del data
     job.total_rows = len(raw)
     job.save(update_fields=["total_rows"])
-    plan, errors = validate(raw, divisions=actor.visible_divisions())
-    if errors:
-        raise WorkbookRejected(errors)
+    plan = check(surveytable.validate(raw), divisions=actor.visible_divisions())
     reporter.end("validate")
     progress = reporter.step("write", len(plan.rows))
     job.created, job.updated, job.unchanged = write(plan, actor=actor, progress=progress)
@@ -495,3 +432,14 @@ def _chain(job: ImportJob, reporter: Reporter) -> None:
     from jigai.jobs import services as jobs
 
     jobs.finish(job, ImportJob.Status.DONE)
+
+
+def error_report(errors: list[dict]) -> bytes:
+    """A rejected job's problems ({"row", "column", "message"}) as a workbook."""
+    return save(
+        Sheet(
+            _("Errors"),
+            [_("Row"), _("Column"), _("Problem")],
+            ((e["row"] or "", e["column"], e["message"]) for e in errors),
+        )
+    )

@@ -12,7 +12,7 @@ from jigai.accounts.scope import ScopedQuerySet
 from jigai.core.roles import Cap
 from jigai.jobs.models import JobBase
 from jigai.programmes.models import Category, Programme
-from jigai.stock.schema import HEATING_ZH, STRUCTURE_ZH, USE_ZH, SafetyGrade
+from jigai.surveytable.schema import HEATING_ZH, STRUCTURE_ZH, USE_ZH, SafetyGrade
 
 
 def _choices(mapping) -> list[tuple[str, str]]:

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from jigai.buildings import (
     eligibility,
-    excel,
     importer,
     mapgrid,
     package_rules,
@@ -26,7 +25,9 @@ from jigai.engine.heat_index import TERM_ZH, TERMS
 from jigai.jobs import services as jobs
 from jigai.money import equal_shares
 from jigai.programmes.services import current_programme
-from jigai.stock.schema import USE_ZH
+from jigai.surveytable.schema import USE_ZH
+from jigai.surveytable.template import template
+from jigai.surveytable.writer import save, survey_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -54,7 +55,7 @@ def building_list(request):
     filters = services.Filters.from_query(request.GET)
     qs = services.building_list(request.user, programme, filters)
     if request.GET.get("export") == "xlsx":
-        data = excel.survey_workbook(services.export_rows(qs.prefetch_related(None)))
+        data = save(survey_sheet(services.export_rows(qs.prefetch_related(None))))
         return _xlsx(data, f"buildings-{timezone.localdate():%Y%m%d}.xlsx")
     # An indexed order (building_list_order): a page is read off the index, not found
     # by sorting every visible building by county and community names.
@@ -308,13 +309,12 @@ def import_retry(request, pk):
 @capability_required(Cap.IMPORT_BUILDINGS)
 def import_errors(request, pk):
     job = _own_job(request, pk)
-    errors = [excel.CellError(e["row"], e["column"], e["message"]) for e in job.errors]
-    return _xlsx(excel.error_report(errors), f"import-{job.pk}-errors.xlsx")
+    return _xlsx(importer.error_report(job.errors), f"import-{job.pk}-errors.xlsx")
 
 
 @capability_required(Cap.IMPORT_BUILDINGS)
 def template_download(request):
-    return _xlsx(excel.template(), "jigai-survey-template.xlsx")
+    return _xlsx(template(), "jigai-survey-template.xlsx")
 
 
 def _start_job(request, kind):

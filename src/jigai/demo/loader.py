@@ -17,7 +17,7 @@ from jigai.buildings.assessment import assess_buildings
 from jigai.buildings.eligibility import screen
 from jigai.buildings.models import Building
 from jigai.programmes.services import ensure_programme_2023
-from jigai.stock.synthetic import generate, rows, spec
+from jigai.stock.synthetic import generate, spec
 
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.yaml"
 
@@ -54,14 +54,8 @@ def load_demo_survey(n: int = DEMO_BUILDINGS, *, seed: int = 2023) -> int:
     if Building.objects.exists():
         return 0
     register_demo_streets()
-    raw = [(i + 2, row) for i, row in enumerate(rows(generate(n, seed=seed)))]
-    plan, errors = importer.validate(
-        raw, divisions=Division.objects.exclude(kind=Division.Kind.CITY)
-    )
-    if errors:
-        raise RuntimeError(f"synthetic survey does not validate: {errors[:3]}")
-    created, _updated, _unchanged = importer.write(
-        plan, actor=None, actor_name=_("command line (demo)")
+    created, _updated, _unchanged = importer.write_columns(
+        generate(n, seed=seed), actor=None, actor_name=_("command line (demo)")
     )
     programme = ensure_programme_2023()
     assess_buildings(

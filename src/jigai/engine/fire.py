@@ -33,7 +33,7 @@ import numpy as np
 from .measures import CombustionClass
 
 # Uses that are crowded places (人员密集场所, Fire Protection Law art. 73: 医院的门诊楼、病房楼,
-# 学校的教学楼…, 商场等公众聚集场所) — the uses of jigai.stock.schema.Use that count as such.
+# 学校的教学楼…, 商场等公众聚集场所) — the uses of jigai.surveytable.schema.Use that count as such.
 CROWDED_USES = ("school", "hospital", "commercial")
 
 OPENINGS_FIRE_INTEGRITY_H = 0.50  # §6.7.7-1 [h]

@@ -29,6 +29,7 @@ from jigai.engine.funding import FundingRates, split_funding
 from jigai.engine.measures import load_catalogue
 from jigai.engine.optimiser import BuildingOptimum, Package, optimise_building
 from jigai.money import MoneyError, format_yuan, yuan_to_fen
+from jigai.surveytable.problems import TableRejected, language_from_environment
 
 
 class _Parser(argparse.ArgumentParser):
@@ -149,9 +150,9 @@ def _load_building(args, data):
         )
         return b, city, thr, fire, b.A0
     from jigai.stock.engine_input import block_from_row
-    from jigai.stock.io import read_table
+    from jigai.surveytable import load
 
-    cols = read_table(path)
+    cols = load(path).columns
     n = len(cols["use"])
     if n != 1:
         raise EngineInputError(
@@ -303,12 +304,12 @@ def _optimise(args) -> int:
 
 def _generate(args) -> int:
     from jigai.stock import synthetic
-    from jigai.stock.io import _suffix
+    from jigai.surveytable.reader import format_of
 
     if args.buildings < 1:
         raise EngineInputError("--buildings", "must be at least 1")
     out = Path(args.out)
-    _suffix(out)
+    format_of(out)
     t = time.perf_counter()
     synthetic.write(out, args.buildings, seed=args.seed)
     print(f"{args.buildings} synthetic buildings → {out} ({time.perf_counter() - t:.1f} s)")
@@ -316,15 +317,17 @@ def _generate(args) -> int:
 
 
 def _stock_optimise(args) -> int:
-    from jigai.stock.io import _suffix, read_table, write_table
     from jigai.stock.runner import RunOptions, county_totals, optimise_table, provenance
+    from jigai.surveytable import load
+    from jigai.surveytable.reader import format_of
+    from jigai.surveytable.writer import column_sheet, save
 
     out = Path(args.out)
-    _suffix(out)
+    format_of(out)
     if args.workers is not None and args.workers < 1:
         raise EngineInputError("--workers", "must be at least 1")
     t = time.perf_counter()
-    cols = read_table(args.input)
+    cols = load(args.input).columns
     opts = RunOptions(
         climate=climate_for_city(args.climate or "阳泉"),
         catalogue=_catalogue(args),
@@ -344,8 +347,8 @@ def _stock_optimise(args) -> int:
     )
     totals = county_totals(res)
     counties_path = out.with_name(f"{out.stem}_counties{out.suffix}")
-    write_table(res, out)
-    write_table(totals, counties_path)
+    save(column_sheet(res), out)
+    save(column_sheet(totals), counties_path)
     prov_path = out.with_name(f"{out.stem}_provenance.json")
     prov_path.write_text(json.dumps(provenance(opts), ensure_ascii=False, indent=2), "utf-8")
     n = len(res["cost_fen"])
@@ -373,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
         return _stock_optimise(args)
     except EngineInputError as exc:
         print(f"{cmd}: error: {exc}", file=sys.stderr)
+        return 2
+    except TableRejected as exc:
+        print(f"{cmd}: error:\n{exc.lines(language_from_environment())}", file=sys.stderr)
         return 2
 
 

@@ -5,7 +5,7 @@ the stock runner; ``stock_arrays_from_columns`` is its vectorised twin for whole
 same geometry as ``jigai.engine.building.expand_block``, aggregated like
 ``StockArrays.from_buildings``; tests: equal to 1e-9).
 
-Mapping (columns of ``jigai.stock.schema.columns()``):
+Mapping (columns of ``jigai.surveytable.schema.columns()``):
 
 - survey gaps are filled by ``jigai.stock.typology.fill_gaps`` (listed as assumed); a missing
   ``length_m`` is floor_area_m2 / (depth_m × storeys) (assumed);
@@ -32,8 +32,9 @@ from jigai.engine.constructions import Position
 from jigai.engine.errors import EngineInputError
 from jigai.engine.params import EngineData, default_data
 from jigai.engine.vector import B_CLASSES, CLASS_INDEX, EPS_CLASSES, GLAZED_CLASSES, StockArrays
-from jigai.stock.schema import DATA, NO_WORDS, YES_WORDS, Use, survey_constructions
+from jigai.stock import DATA
 from jigai.stock.typology import FILLABLE, _table, fill_gaps, typology_of
+from jigai.surveytable.schema import NO_WORDS, YES_WORDS, Use, survey_constructions
 
 
 @cache
@@ -98,7 +99,7 @@ def stairwells(length_m: float, residential: bool) -> tuple[int, float]:
 def block_from_row(row: dict) -> tuple[dict, list[str]]:
     """One building-table row → (engine block dict for ``expand_block``, assumed columns).
 
-    Keys are those of ``jigai.stock.schema.columns()``; values may be text (as from a CSV or
+    Keys are those of ``jigai.surveytable.schema.columns()``; values may be text (as from a CSV or
     a form), numbers, Decimal or bool; blanks are None, "" or NaN. Raises
     ``EngineInputError(column, message)`` for a value the engine cannot use.
     """

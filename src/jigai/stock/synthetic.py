@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 import yaml
 
-from jigai.stock.schema import DATA
+from jigai.stock import DATA
 
 TYPOLOGY_SHARES = {"walkup": 0.55, "block": 0.35, "public": 0.10}
 PUBLIC_USES = np.array(["office", "school", "hospital", "commercial", "other_public"])
@@ -185,10 +185,12 @@ def rows(table: dict[str, np.ndarray]):
 
 def write(path, n: int, *, seed: int = 2023):
     """Generate ``n`` synthetic buildings and write them to CSV, Parquet or xlsx (by the
-    suffix; xlsx with the survey template's Chinese headers). Returns the path."""
+    suffix; xlsx in the survey template's layout, the others under the column keys).
+    Returns the path."""
     from pathlib import Path
 
-    from jigai.stock.io import write_table
+    from jigai.surveytable.writer import column_sheet, save, survey_columns_sheet
 
-    p = Path(path)
-    return write_table(generate(n, seed=seed), p, chinese_headers=p.suffix.lower() == ".xlsx")
+    table = generate(n, seed=seed)
+    xlsx = Path(path).suffix.lower() == ".xlsx"
+    return save(survey_columns_sheet(table) if xlsx else column_sheet(table), path)

@@ -6,7 +6,8 @@ from functools import cache
 
 import yaml
 
-from jigai.stock.schema import DATA, Use
+from jigai.stock import DATA
+from jigai.surveytable.schema import Use
 
 FILLABLE = (
     "storey_height_m",

@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from jigai.accounts.models import User
-from jigai.buildings import excel, services
+from jigai.buildings import services
 from jigai.programmes.services import current_programme
+from jigai.surveytable.writer import save, survey_sheet
 
 
 class Command(BaseCommand):
@@ -25,7 +26,5 @@ class Command(BaseCommand):
         qs = services.building_list(
             actor, current_programme(), services.Filters(county=county, status=status)
         )
-        Path(out).write_bytes(
-            excel.survey_workbook(services.export_rows(qs.prefetch_related(None)))
-        )
+        save(survey_sheet(services.export_rows(qs.prefetch_related(None))), Path(out))
         self.stdout.write(f"wrote {qs.count()} buildings to {out}")
