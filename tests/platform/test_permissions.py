@@ -120,6 +120,20 @@ MATRIX = [
     ),
     # {J} is a finished assessment job of zjj_admin
     ("buildings:job", "get", "/buildings/jobs/{J}/", {**only(*CITY), "county_officer": 404}),
+    # {X} is a finished export of zjj_admin: its file is for the one who asked for it
+    (
+        "buildings:job_output",
+        "get",
+        "/buildings/jobs/{X}/file/",
+        {**only(*CITY, other=403), **{r: 404 for r in CITY - {"programme_admin"}}}
+        | {"county_officer": 404},
+    ),
+    (
+        "buildings:export",
+        "post",
+        "/buildings/export/?county=yuxian&status=eligible",
+        only(*CITY, "county_officer", ok=302),
+    ),
     (
         "buildings:job_retry",
         "post",
@@ -181,6 +195,8 @@ MATRIX = [
 
 
 def _url(path, programme, user):
+    from django.core.files.base import ContentFile
+
     from jigai.buildings.models import Building, ImportJob
 
     building = Building.objects.filter(division__code="yuxian").first()
@@ -195,9 +211,12 @@ def _url(path, programme, user):
     from jigai.buildings.models import Job
 
     assessment_job = Job.objects.create(user=user("zjj_admin"), kind="assess", status="done")
+    export_job = Job.objects.create(user=user("zjj_admin"), kind="export", status="done")
+    export_job.output.save("matrix.xlsx", ContentFile(b"PK"), save=True)
     project, item, entry = _project(programme, user)
     return path.format(
         J=assessment_job.pk,
+        X=export_job.pk,
         p=programme.pk,
         u=user("pd_officer").pk,
         b=building.pk,

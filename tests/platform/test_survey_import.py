@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.http import HttpResponse
 from openpyxl import load_workbook
 
 from jigai.audit.models import AuditEntry
@@ -301,9 +302,7 @@ def test_export_imports_again_unchanged_and_neutralises_formulas(client_as, user
     data_rows = _rows()
     data_rows[0]["address"] = '=HYPERLINK("http://example.invalid","点我")'
     _import(_workbook(data_rows=data_rows), admin)
-    response = client_as("zjj_admin").get(
-        "/buildings/", {"county": "chengqu", "community": "测试", "export": "xlsx"}
-    )
+    response = _export(client_as("zjj_admin"), "county=chengqu&community=测试")
     wb = load_workbook(io.BytesIO(response.content))
     values = [row for row in wb.active.iter_rows(min_row=2, values_only=True)]
     assert len(values) == 5
@@ -315,15 +314,47 @@ def test_export_imports_again_unchanged_and_neutralises_formulas(client_as, user
     assert (job.status, job.created, job.updated, job.unchanged) == ("done", 0, 0, 5)
 
 
-def test_filtered_list_export_matches_the_list(client_as):
+def _export(client, query: str):
+    """Ask for an export of the list as filtered by ``query``: a job (run at once in tests)
+    whose page offers its file; return the file's response."""
+    from jigai.buildings.models import Job
+
+    response = client.post(f"/buildings/export/?{query}")
+    job = Job.objects.filter(kind="export").order_by("-pk").first()
+    assert response.status_code == 302 and response["Location"] == f"/buildings/jobs/{job.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="/buildings/jobs/{job.pk}/file/"' in page
+    file = client.get(f"/buildings/jobs/{job.pk}/file/")
+    assert file.status_code == 200
+    return HttpResponse(b"".join(file.streaming_content))
+
+
+def test_filtered_list_export_matches_the_list(client_as, user):
+    from jigai.audit.models import AuditEntry
+    from jigai.buildings.models import Job
+
     client = client_as("yx_officer")
     page = client.get("/buildings/", {"status": "excluded"})
     count = page.context["page"].paginator.count
-    response = client.get("/buildings/", {"status": "excluded", "export": "xlsx"})
+    entries = AuditEntry.objects.count()
+    response = _export(client, "status=excluded&page=3&nonsense=1")
+    job = Job.objects.get(kind="export")
+    assert (job.params, job.result, job.division.code) == (
+        {"status": "excluded"},
+        {"buildings": count},
+        "yuxian",
+    )
+    assert [(s["key"], s["done"], s["total"], s["end"]) for s in job.steps] == [
+        ("export", count, count, True)
+    ]
+    assert AuditEntry.objects.count() == entries  # reading is not a change
     ws = load_workbook(io.BytesIO(response.content)).active
     rows_ = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows_) == count > 0
     assert {r[0] for r in rows_} == {"盂县"}
+    # the same filter again while one runs gives that one; the file is the asker's alone
+    assert client_as("cq_officer").get(f"/buildings/jobs/{job.pk}/file/").status_code == 404
+    assert client_as("zjj_admin").get(f"/buildings/jobs/{job.pk}/file/").status_code == 404
 
 
 def test_county_officer_list_is_scoped(client_as):

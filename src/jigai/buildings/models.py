@@ -337,6 +337,7 @@ class Job(JobBase):
     class Kind(models.TextChoices):
         SCREEN = "screen", _("Screen eligibility")
         ASSESS = "assess", _("Assess with the engine")
+        EXPORT = "export", _("Export buildings")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     division = models.ForeignKey(
@@ -349,6 +350,10 @@ class Job(JobBase):
         help_text=_("empty: every county the user sees"),
     )
     result = models.JSONField(_("result"), default=dict)
+    params = models.JSONField(
+        _("parameters"), default=dict, help_text=_("an export: the building list's filters")
+    )
+    output = models.FileField(_("file produced"), upload_to="exports/%Y/%m/", blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -366,7 +371,11 @@ class Job(JobBase):
 
     @property
     def required_capability(self) -> str:
-        return Cap.GRANT_EXCEPTION if self.kind == self.Kind.SCREEN else Cap.IMPORT_BUILDINGS
+        return {
+            self.Kind.SCREEN: Cap.GRANT_EXCEPTION,
+            self.Kind.ASSESS: Cap.IMPORT_BUILDINGS,
+            self.Kind.EXPORT: Cap.VIEW_BUILDINGS,
+        }[self.kind]
 
 
 class Assessment(models.Model):

@@ -24,6 +24,24 @@ class Filters:
     eta_min: Decimal | None = None
     eta_max: Decimal | None = None
 
+    QUERY = (
+        "county",
+        "street",
+        "community",
+        "status",
+        "category",
+        "use",
+        "year_from",
+        "year_to",
+        "eta_min",
+        "eta_max",
+    )
+
+    @classmethod
+    def query_of(cls, q) -> dict[str, str]:
+        """The filter's fields of a query (a page's GET), as stored with an export job."""
+        return {k: str(q.get(k)).strip() for k in cls.QUERY if str(q.get(k) or "").strip()}
+
     @classmethod
     def from_query(cls, q) -> Filters:
         def year(name):

@@ -16,6 +16,8 @@ urlpatterns = [
     path("import/<int:pk>/", views.import_job, name="import_job"),
     path("import/<int:pk>/errors/", views.import_errors, name="import_errors"),
     path("import/<int:pk>/retry/", views.import_retry, name="import_retry"),
+    path("export/", views.export, name="export"),
     path("jobs/<int:pk>/", views.job_page, name="job"),
+    path("jobs/<int:pk>/file/", views.job_output, name="job_output"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job_retry"),
 ]

@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,7 +26,6 @@ from jigai.money import equal_shares
 from jigai.programmes.services import current_programme
 from jigai.surveytable.schema import USE_ZH
 from jigai.surveytable.template import template
-from jigai.surveytable.writer import save, survey_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -54,9 +52,6 @@ def building_list(request):
     programme = _programme(request)
     filters = services.Filters.from_query(request.GET)
     qs = services.building_list(request.user, programme, filters)
-    if request.GET.get("export") == "xlsx":
-        data = save(survey_sheet(services.export_rows(qs.prefetch_related(None))))
-        return _xlsx(data, f"buildings-{timezone.localdate():%Y%m%d}.xlsx")
     # An indexed order (building_list_order): a page is read off the index, not found
     # by sorting every visible building by county and community names.
     qs = qs.order_by(*LIST_ORDER)
@@ -337,6 +332,31 @@ def rescreen(request):
 def assess(request):
     """Queue an assessment of every building the user sees (a county or the city)."""
     return _start_job(request, Job.Kind.ASSESS)
+
+
+@require_POST
+@capability_required(Cap.VIEW_BUILDINGS)
+def export(request):
+    """Queue an export of the building list as filtered (the query string); the job's page
+    offers the file when it is written."""
+    try:
+        job = survey_jobs.start(Job.Kind.EXPORT, actor=request.user, params=request.GET)
+    except BusinessError as exc:
+        return refuse(request, exc, "buildings:list")
+    return redirect("buildings:job", job.pk)
+
+
+@capability_required(Cap.VIEW_BUILDINGS)
+def job_output(request, pk):
+    """The file an export job wrote: only for the one who asked for it."""
+    job = get_object_or_404(
+        Job.objects.for_user(request.user), pk=pk, user=request.user, status=Job.Status.DONE
+    )
+    if not job.output:
+        raise Http404
+    return FileResponse(
+        job.output.open("rb"), as_attachment=True, filename=job.output.name.rsplit("/", 1)[-1]
+    )
 
 
 @capability_required(Cap.VIEW_BUILDINGS)

@@ -21,6 +21,7 @@ STEP_LABELS = {
     "write": _("Write the buildings"),
     "screen": _("Screen eligibility"),
     "assess": _("Assess with the engine"),
+    "export": _("Write the export file"),
 }
 
 
