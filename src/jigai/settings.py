@@ -150,6 +150,16 @@ USE_TZ = True
 # --- Static files: vendored ECharts and htmx, served by WhiteNoise.
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Figures that cost a scan of the stock (survey summary, map markers, a filtered list's
+# order) are cached per state of the data (jigai.audit.stamp): in each server process's
+# memory, which needs no extra server; several processes each keep their own.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

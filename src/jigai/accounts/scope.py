@@ -53,6 +53,15 @@ class Scope:
             return cls(False, county.pk, None, user.pk)
         return cls(False, None, user.organisation_id, user.pk)
 
+    def sharing_key(self) -> tuple:
+        """Equal for two users who see the same records (one county, or the whole city),
+        so that what one user's query computed may be shown to the other."""
+        if self.everything:
+            return ("city",)
+        if self.county_id is not None:
+            return ("county", self.county_id)
+        return ("own", self.organisation_id, self.user_id)
+
     def divisions(self):
         """The county-level units whose records the user sees."""
         from jigai.accounts.models import Division

@@ -16,6 +16,8 @@ from django.db.models import Avg, Count, F, FilteredRelation, FloatField, Max, M
 from django.db.models.functions import Cast, Coalesce, Floor
 from django.utils.translation import gettext as _
 
+from jigai.accounts.scope import Scope
+from jigai.audit import stamp
 from jigai.buildings.models import Building, Screening
 from jigai.core.errors import BusinessError
 
@@ -76,6 +78,16 @@ def _with_status(qs, programme):
 
 
 def map_data(user, programme, view: View, *, point_limit: int = POINT_LIMIT) -> dict:
+    """What the map shows of the user's buildings in ``view`` (``markers``), read once per
+    state of the data and scope (``audit.stamp``)."""
+    return stamp.cached(
+        "buildings.map",
+        (Scope.of(user).sharing_key(), programme.pk if programme else None, view, point_limit),
+        lambda: markers(user, programme, view, point_limit=point_limit),
+    )
+
+
+def markers(user, programme, view: View, *, point_limit: int = POINT_LIMIT) -> dict:
     """What the map shows of the user's buildings in ``view``.
 
     Returns ``mode`` ("points" or "cells"), ``points`` as [lon, lat, status, label, id],
@@ -137,6 +149,10 @@ def map_data(user, programme, view: View, *, point_limit: int = POINT_LIMIT) -> 
 
 def extent(user) -> list[float] | None:
     """[west, south, east, north] of the user's located buildings [°], or None."""
+    return stamp.cached("buildings.extent", (Scope.of(user).sharing_key(),), lambda: _extent(user))
+
+
+def _extent(user) -> list[float] | None:
     box = (
         Building.objects.for_user(user)
         .filter(lat__isnull=False, lon__isnull=False)

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,8 +27,6 @@ from jigai.surveytable.schema import USE_ZH
 from jigai.surveytable.template import template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PAGE_SIZE = 50
-LIST_ORDER = ("division_id", "community_id", "building_no")
 
 
 def _xlsx(data: bytes, name: str) -> HttpResponse:
@@ -51,17 +48,13 @@ def _programme(request):
 def building_list(request):
     programme = _programme(request)
     filters = services.Filters.from_query(request.GET)
-    qs = services.building_list(request.user, programme, filters)
-    # An indexed order (building_list_order): a page is read off the index, not found
-    # by sorting every visible building by county and community names.
-    qs = qs.order_by(*LIST_ORDER)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = services.building_page(request.user, programme, filters, request.GET.get("page"))
     divisions = request.user.visible_divisions()
     from jigai.accounts.models import Organisation
 
     streets = Organisation.objects.filter(
         kind=Organisation.Kind.STREET_OFFICE, division__in=divisions
-    )
+    ).select_related("division")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -377,29 +370,16 @@ def job_retry(request, pk):
 @capability_required(Cap.VIEW_BUILDINGS)
 def summary(request):
     programme = _programme(request)
-    statuses, rows, totals = (
-        services.summary(request.user, programme) if programme else ([], [], [])
-    )
-    reasons = services.reason_counts(request.user, programme) if programme else {}
-    superseded = (
-        eligibility.superseded(
-            Screening.objects.for_user(request.user).filter(programme=programme)
-        ).count()
-        if programme
-        else 0
-    )
+    figures = services.survey_summary(request.user, programme)
     return render(
         request,
         "buildings/summary.html",
         {
+            **figures,
             "programme": programme,
-            "statuses": statuses,
-            "rows": rows,
-            "totals": totals,
-            "superseded": superseded,
             "reasons": [
                 (eligibility.RULE_NAMES[code], n)
-                for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])
+                for code, n in sorted(figures["reasons"].items(), key=lambda kv: -kv[1])
             ],
         },
     )

@@ -23,3 +23,8 @@ WHITENOISE_USE_FINDERS = True
 # uploaded files go to a temporary folder, never the working tree's data/.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="jigai-files-")
+
+# Pages' cached figures are keyed by the audit trail's head (jigai.audit.stamp); a test's
+# rolled-back transaction reuses the same head with other data, so the suite does not cache
+# (tests/platform/test_stamp.py turns a cache on to test it).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
