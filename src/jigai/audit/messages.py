@@ -118,7 +118,7 @@ def field_labels(model_label: str) -> Callable[[Any], str]:
     return labels
 
 
-def counts(label: Callable[[Any], str] = str) -> Callable[[dict], str]:
+def counts(label: Callable[[Any], str]) -> Callable[[dict], str]:
     """``{key: count}`` as “label(key) count, …”, in key order."""
 
     def listed(values: dict) -> str:

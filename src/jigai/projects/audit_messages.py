@@ -4,7 +4,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from jigai.audit.messages import choice, in_brackets, percent, register, yuan
-from jigai.projects.models import Ledger, ProjectFunding, Stage
+from jigai.projects.models import DesignSource, Ledger, ProjectFunding, Stage
 from jigai.projects.workflow import ACTIONS
 
 register("project.create", _("%(a)s created project %(p)s (%(c)s)"))
@@ -15,6 +15,7 @@ register(
     e=percent,
     c=yuan,
     w=yuan,
+    s=choice(DesignSource),
 )
 register("project.contract", _("%(a)s recorded the tender of %(p)s: %(c)s, %(y)s yuan"), y=yuan)
 register("project.plan", _("%(a)s planned the time nodes of %(p)s"))
