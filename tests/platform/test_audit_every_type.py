@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from jigai.accounts import services as accounts
 from jigai.accounts.models import Division, Organisation, User
 from jigai.audit import messages
+from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
 from jigai.buildings import importer
 from jigai.buildings.eligibility import grant_exception
@@ -302,6 +303,8 @@ def test_every_registered_type_is_written_by_the_services_and_reads_in_both_lang
         for p in _problems(e, language, usernames)
     ]
     assert problems == [], "\n".join(problems)
+    report = audit.verify_chain()  # the walk's entries join the chain
+    assert (report.ok, report.checked) == (True, AuditEntry.objects.count())
 
 
 def test_sentences_of_the_walk_in_full(programme, user):
