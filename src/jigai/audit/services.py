@@ -182,7 +182,7 @@ def _check_sentence(fields: dict) -> None:
         )
     if not messages.is_registered(action):
         raise messages.UnregisteredAction(
-            f"audit action {action!r} has no sentence in jigai.audit.messages"
+            f"audit action {action!r} has no registered sentence (its app's audit_messages)"
         )
     if not isinstance(fields.get("data"), dict):
         raise TypeError(f"audit entry {action!r}: data must be a dict")

@@ -8,3 +8,6 @@ class DemoConfig(AppConfig):
 
     name = "jigai.demo"
     verbose_name = _("Demo")
+
+    def ready(self):
+        from jigai.demo import audit_messages  # noqa: F401 (registers the sentences)

@@ -107,6 +107,13 @@ class Project(models.Model):
         return self.category.sector == Category.Sector.RESIDENTIAL
 
 
+class DesignSource(models.TextChoices):
+    """Where a building's design package came from (``ProjectBuilding.design_source``)."""
+
+    OPTIMISER = "optimiser", _("the optimiser's package")
+    ENTERED = "entered", _("entered by the designer")
+
+
 class ProjectBuilding(models.Model):
     """A building in a project, with its design package and as-built result."""
 

@@ -19,7 +19,7 @@ from jigai.engine.measures import default_catalogue
 from jigai.money import format_yuan
 from jigai.programmes.models import Category, Programme
 from jigai.projects.access import bump, lock
-from jigai.projects.models import Project, ProjectBuilding, Stage, TimeNode
+from jigai.projects.models import DesignSource, Project, ProjectBuilding, Stage, TimeNode
 from jigai.projects.plan import refresh_plan
 
 EDITABLE = {Stage.SURVEY, Stage.RETURNED}
@@ -299,7 +299,7 @@ def design_from_assessment(item: ProjectBuilding, *, actor) -> ProjectBuilding:
         cost_fen=current.cost_fen,
         window_fen=window,
         lines=lines,
-        source="optimiser",
+        source=DesignSource.OPTIMISER,
         actor=actor,
     )
 
@@ -308,7 +308,7 @@ def as_built_by_engine(item: ProjectBuilding, *, report: str, actor) -> ProjectB
     """Re-assess the building with its design measures as built (the engine computes η)."""
     from jigai.buildings.assessment import reassess_with_measures
 
-    if item.design_source != "optimiser" or not item.design_measures:
+    if item.design_source != DesignSource.OPTIMISER or not item.design_measures:
         raise BusinessError(
             _("Only a design made of catalogue measures can be re-assessed by the engine.")
         )

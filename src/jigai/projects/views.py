@@ -27,6 +27,7 @@ from jigai.projects.forms import (
 )
 from jigai.projects.models import (
     ORDER,
+    DesignSource,
     Household,
     Ledger,
     LedgerEntry,
@@ -274,7 +275,7 @@ def design(request, pk, item):
 
     def run(project):
         target = get_object_or_404(ProjectBuilding, pk=item, project=project)
-        if request.POST.get("source") == "optimiser":
+        if request.POST.get("source") == DesignSource.OPTIMISER:
             services.design_from_assessment(target, actor=request.user)
             return _("The optimiser's package was taken.")
         if not form.is_valid():
@@ -293,7 +294,7 @@ def design(request, pk, item):
             eta=d["eta_pct"] / Decimal(100),
             cost_fen=d["cost_fen"],
             window_fen=d["window_fen"],
-            source="entered",
+            source=DesignSource.ENTERED,
             actor=request.user,
         )
         return _("Design saved.")

@@ -1,0 +1,25 @@
+"""The audit sentences of logins, accounts, organisations and reference data
+(registered by :class:`jigai.accounts.apps.AccountsConfig`)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from jigai.audit.messages import choice, choice_list, field_labels, register
+from jigai.core.roles import Role
+
+register("security.login_locked", _("Login as “%(u)s” refused: the account is locked"))
+register("security.lockout", _("Account “%(u)s” locked after %(n)d failed logins"))
+register("security.login_failed", _("Failed login as “%(u)s” (%(n)d in a row)"))
+register("security.login", _("%(u)s logged in"))
+register("security.logout", _("%(u)s logged out"))
+register("security.unlock", _("%(a)s unlocked the account “%(u)s”"))
+register("security.password_change", _("%(u)s changed their password"))
+register("user.create", _("%(a)s opened the account %(u)s for %(o)s"))
+register("user.update", _("%(a)s changed %(f)s of %(u)s"), f=field_labels("accounts.User"))
+register("user.roles", _("%(a)s set the roles of %(u)s to: %(r)s"), r=choice_list(Role))
+register(
+    "user.create_admin",
+    _("Created the administrator %(u)s (%(r)s) from the command line"),
+    r=choice(Role),
+)
+register("organisation.create", _("%(a)s registered the organisation %(o)s"))
+register("reference.load", _("Loaded reference data of %(c)s: %(n)d record(s) created or changed"))
