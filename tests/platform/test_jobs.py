@@ -140,6 +140,19 @@ def test_the_sweep_fails_a_dead_workers_job_with_its_reason_then_retry_succeeds(
     assert job.file_exists()
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.object_id) == ("job.lost", str(job.pk))
+    # the entry stores the step and the time, read in the reader's language
+    from jigai.audit.messages import render
+
+    since = timezone.localtime(job.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert entry.data == {"j": job.pk, "s": "write", "t": job.heartbeat_at.isoformat()}
+    assert render(entry.action, entry.data) == (
+        f"Job {job.pk} marked failed: its worker stopped during the step “Write the "
+        f"buildings” (no sign of life since {since})"
+    )
+    with translation.override("zh-hans"):
+        assert render(entry.action, entry.data) == (
+            f"任务 {job.pk} 标记为失败：执行器在步骤“写入楼栋”中停止（最后一次活动于 {since}）"
+        )
     assert (Building.objects.count(), AuditEntry.objects.count()) == (before[0], before[1] + 1)
     assert services.sweep_stale() == 0  # swept once only
     # retry (the immediate backend runs it at once): the stored file imports whole

@@ -55,13 +55,25 @@ def finish(job: JobBase, status: str, reason: str = "") -> None:
     job.save()
 
 
-def stale_reason(job: JobBase) -> str:
+def running_step(job: JobBase) -> str:
+    """The key of the step a job was in ("" before its first step)."""
     running = [s for s in job.steps if s.get("started") and not s.get("end")]
-    step = STEP_LABELS.get(running[-1]["key"], running[-1]["key"]) if running else "—"
+    return running[-1]["key"] if running else ""
+
+
+def step_label(key: str) -> str:
+    return str(STEP_LABELS.get(key, key)) if key else "—"
+
+
+def last_sign_of_life(heartbeat_at) -> str:
+    return timezone.localtime(heartbeat_at).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def stale_reason(job: JobBase) -> str:
     return _(
         "The worker stopped during the step “%(step)s” (no sign of life since %(t)s). "
         "That step was rolled back: nothing of it was written. Retry to run the job again."
-    ) % {"step": step, "t": timezone.localtime(job.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S")}
+    ) % {"step": step_label(running_step(job)), "t": last_sign_of_life(job.heartbeat_at)}
 
 
 def sweep_stale(*, stale_after: float | None = None) -> int:
@@ -84,7 +96,11 @@ def sweep_stale(*, stale_after: float | None = None) -> int:
                     actor_name=_("task worker sweep"),
                     action="job.lost",
                     obj=job,
-                    data={"j": job.pk, "r": reason},
+                    data={
+                        "j": job.pk,
+                        "s": running_step(job),
+                        "t": job.heartbeat_at.isoformat(),
+                    },
                 )
                 _fail_task_result(job.task_id, reason)
                 swept += 1
