@@ -42,6 +42,29 @@ def test_K_layered_brick_wall_by_hand(data):
     )
 
 
+def test_a_construction_computed_before_is_reused_only_for_the_same_data(data):
+    # expand_block computes a survey's few constructions once (not once per building); a
+    # spec computed with other tables is computed with those, and a bad spec still fails
+    from dataclasses import replace
+
+    from jigai.engine.building import _construction_K
+    from jigai.engine.constructions import Position
+
+    spec = {"layers": [{"material": "solid_clay_brick", "d": 0.24}, {"material": "eps", "d": 0.1}]}
+    R = 0.15 + 0.24 / 0.81 + 0.1 / (0.039 * 1.05)
+    assert _construction_K(spec, "w", Position.WALL, data) == pytest.approx(1 / R, rel=1e-12)
+    assert _construction_K(dict(spec), "w", Position.WALL, data) == pytest.approx(1 / R, rel=1e-12)
+    eps = data.material("eps")
+    other = replace(data, materials={**data.materials, "eps": replace(eps, lambda_=0.078)})
+    R2 = 0.15 + 0.24 / 0.81 + 0.1 / (0.078 * 1.05)
+    assert _construction_K(spec, "w", Position.WALL, other) == pytest.approx(1 / R2, rel=1e-12)
+    assert _construction_K(spec, "w", Position.WALL, data) == pytest.approx(1 / R, rel=1e-12)
+    bad = {"layers": [{"material": "eps", "d": -0.1}]}
+    for _ in range(2):
+        with pytest.raises(EngineInputError):
+            _construction_K(bad, "w", Position.WALL, data)
+
+
 def test_thermal_bridges_and_added_layers():
     assert K_m(1.53, delta_K=0.1) == pytest.approx(1.63)
     # area-weighted: (1.5·90 + 2.5·10)/100 = 1.6

@@ -1,9 +1,17 @@
 """Every surveyed building assessed by the engine, stored with its inputs,
 engine version and climate provenance; reproducible; re-assessed only on change."""
 
+import hashlib
+import json
 from decimal import Decimal
 
-from jigai.buildings.assessment import assess_buildings
+from jigai.buildings.assessment import (
+    FUNDING_RULE,
+    RECORD,
+    assess_buildings,
+    digest_context,
+    prepare,
+)
 from jigai.buildings.models import Assessment, Building
 from jigai.engine import (
     ENGINE_VERSION,
@@ -54,6 +62,48 @@ def test_stored_result_is_reproducible_from_its_inputs(programme):
     eta = 1 - after.to_dict()["terms"]["q_H"] / before.to_dict()["terms"]["q_H"]
     assert abs(Decimal(f"{eta:.4f}") - a.eta) == 0
     assert a.eta >= programme.min_improvement
+
+
+def test_digest_is_that_of_the_whole_list_so_stored_results_stay_unchanged(programme):
+    # the context is serialised once per run, but the digest is still the SHA-256 of
+    # json.dumps([inputs, *context]) as results stored before were digested: a stored
+    # result whose inputs did not change is not assessed again after an upgrade
+    from jigai.engine.measures import default_catalogue
+    from jigai.programmes.climates import climate_for_building
+
+    b = Building.objects.filter(division__code="yuxian").first()
+    climate, catalogue = climate_for_building(programme, b), default_catalogue()
+    lifted = frozenset({"require_wall", "require_roof"})
+    inputs, digest, _bld, error = prepare(
+        b, programme, climate=climate, catalogue=catalogue, data=default_data(), lifted=lifted
+    )
+    assert error == ""
+    whole = [
+        inputs,
+        ENGINE_VERSION,
+        catalogue.provenance(),
+        climate.to_dict(),
+        str(programme.min_improvement),
+        programme.provincial_subsidy_fen_per_m2,
+        programme.owner_contribution_fen_per_m2,
+        programme.package_rules,
+        ["require_roof", "require_wall"],
+        RECORD,
+        FUNDING_RULE,
+    ]
+    text = json.dumps(whole, sort_keys=True, ensure_ascii=False, default=str)
+    assert digest == hashlib.sha256(text.encode()).hexdigest()
+    assert (
+        b.assessments.get(is_current=True).inputs_digest
+        == prepare(
+            b,
+            programme,
+            climate=climate,
+            catalogue=catalogue,
+            data=default_data(),
+            context=digest_context(programme, climate=climate, catalogue=catalogue),
+        )[1]
+    )
 
 
 def test_unchanged_buildings_are_not_reassessed_and_changed_ones_are(programme):

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections import Counter
 from decimal import Decimal
+from functools import cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,9 +49,14 @@ PROGRESS_EVERY = 500  # buildings between two calls of the progress callback
 __all__ = ["assess_buildings", "assess_one", "limit_check", "prepare"]
 
 
+@cache
+def _row_keys() -> tuple[str, ...]:
+    return tuple(c.key for c in columns())
+
+
 def survey_row(b: Building) -> dict:
     """A building as a row of the building table (the survey template's columns)."""
-    row = {c.key: getattr(b, c.key, None) for c in columns()}
+    row = {k: getattr(b, k, None) for k in _row_keys()}
     row.update(
         county=b.division.name,
         street=b.community.street.short_name or b.community.street.name,
@@ -60,10 +66,15 @@ def survey_row(b: Building) -> dict:
     return row
 
 
-def _digest(payload) -> str:
-    return hashlib.sha256(
-        json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
-    ).hexdigest()
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _digest(items: list, context: str) -> str:
+    """SHA-256 of the JSON text of the list ``[*items, *context items]``, ``context`` being
+    its items' text already serialised (``digest_context``): json.dumps joins a list's items
+    with ", ", so the text, and the digest, are those of dumping the whole list at once."""
+    return hashlib.sha256(f"[{', '.join(_json(v) for v in items)}, {context}]".encode()).hexdigest()
 
 
 def lifted_rules(buildings, programme) -> dict[int, frozenset[str]]:
@@ -76,11 +87,12 @@ def lifted_rules(buildings, programme) -> dict[int, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def digest_context(programme, *, climate, catalogue, climate_dict=None, provenance=None):
+def digest_context(programme, *, climate, catalogue, climate_dict=None, provenance=None) -> str:
     """What every result of ``programme`` in ``climate`` depends on beyond its own inputs
-    (the rules lifted for a building are added by ``prepare``); the dicts may be given when
-    already computed."""
-    return [
+    (the rules lifted for a building are added by ``prepare``), as the JSON text of a list's
+    items (serialised once per run and climate, not once per building); the dicts may be
+    given when already computed."""
+    items = [
         ENGINE_VERSION,
         provenance if provenance is not None else catalogue.provenance(),
         climate_dict if climate_dict is not None else climate.to_dict(),
@@ -89,6 +101,7 @@ def digest_context(programme, *, climate, catalogue, climate_dict=None, provenan
         programme.owner_contribution_fen_per_m2,
         programme.package_rules,
     ]
+    return ", ".join(_json(v) for v in items)
 
 
 def prepare(
@@ -99,7 +112,7 @@ def prepare(
     catalogue,
     data,
     lifted: frozenset[str] = frozenset(),
-    context: list | None = None,
+    context: str | None = None,
 ) -> tuple[dict, str, object, str]:
     """(inputs, digest of everything the result depends on, engine building or None, error).
     The digest covers the programme's package rules and the rules lifted for ``b``;
@@ -107,7 +120,7 @@ def prepare(
     row = jsonable(survey_row(b))
     if context is None:
         context = digest_context(programme, climate=climate, catalogue=catalogue)
-    context = [*context, sorted(lifted), RECORD, FUNDING_RULE]
+    context = ", ".join((context, _json(sorted(lifted)), _json(RECORD), _json(FUNDING_RULE)))
     try:
         if b.envelope:  # a detailed survey of the envelope wins over the block shorthand
             building = parse_building(b.envelope, "envelope", data)
@@ -117,8 +130,8 @@ def prepare(
             building = expand_block(block, "building", data)
             inputs = {"row": row, "block": block, "assumed": assumed}
     except EngineInputError as exc:
-        return {"row": row}, _digest([row, b.envelope, *context]), None, str(exc)
-    return inputs, _digest([inputs, *context]), building, ""
+        return {"row": row}, _digest([row, b.envelope], context), None, str(exc)
+    return inputs, _digest([inputs], context), building, ""
 
 
 def assess_one(

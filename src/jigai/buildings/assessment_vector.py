@@ -22,7 +22,6 @@ from decimal import Decimal
 
 import numpy as np
 
-from jigai.audit.services import jsonable
 from jigai.buildings.models import Assessment
 from jigai.engine import apply_measures
 from jigai.engine.fire import CROWDED_USES, FireContext, rules_zh
@@ -46,10 +45,11 @@ def limit_check(before, after, zone: str) -> dict:
     climate zone (``jigai.engine.limits.check_limits``), as stored in ``Assessment.after``
     under ``"limits"``: {"zone", "rows": [{id, class, orientation, K, K_max, ok, source,
     confidence, …}]} — one row per element whose K the package changed, plus the shape
-    factor."""
+    factor. The rows hold JSON values already (text, float, bool, None): copied, not
+    converted."""
     orientation = {e.id: e.orientation for e in after.elements}
     rows = [
-        jsonable({**row, "orientation": orientation.get(row["id"])})
+        {**row, "orientation": orientation.get(row["id"])}
         for row in check_limits(before, after, zone)
     ]
     return {"zone": zone, "rows": rows}

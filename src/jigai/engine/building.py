@@ -16,6 +16,7 @@ are in ``retrofit.py``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -214,10 +215,32 @@ def _enum(cls, value, path):
         raise EngineInputError(path, f"{value!r} is not one of {allowed}") from exc
 
 
+# K_m of constructions already computed: (id(data), position, spec as JSON) → (data, K_m);
+# the data object is held so that its id stays its own. A survey of many buildings has a
+# handful of distinct constructions.
+_K_SEEN: dict[tuple[int, Position, str], tuple[EngineData, float]] = {}
+
+
 def _construction_K(spec: Any, path: str, position: Position, data: EngineData) -> float:
-    """K_m [W/(m²·K)] from ``{"K": ...}`` or ``{"layers": [...]}`` (+ optional delta_K)."""
+    """K_m [W/(m²·K)] from ``{"K": ...}`` or ``{"layers": [...]}`` (+ optional delta_K).
+    A spec computed before (same data and position) is not computed again."""
     if not isinstance(spec, dict):
         raise EngineInputError(path, "construction must be an object with K or layers")
+    try:
+        key = (id(data), position, json.dumps(spec, sort_keys=True))
+    except (TypeError, ValueError):  # not plain JSON: computed (and checked) every time
+        return _construction_K_of(spec, path, position, data)
+    seen = _K_SEEN.get(key)
+    if seen is not None and seen[0] is data:
+        return seen[1]
+    K = _construction_K_of(spec, path, position, data)
+    if len(_K_SEEN) >= 4096:
+        _K_SEEN.clear()
+    _K_SEEN[key] = (data, K)
+    return K
+
+
+def _construction_K_of(spec: dict, path: str, position: Position, data: EngineData) -> float:
     delta = _num(spec, "delta_K", path, required=False, nonneg=True, default=0.0)
     pos = _enum(Position, spec.get("position", position.value), f"{path}.position")
     if "K" in spec:

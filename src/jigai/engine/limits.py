@@ -83,6 +83,19 @@ def limit_class(b: Building, e: Element) -> str | None:
     return None
 
 
+@cache
+def _candidates(
+    zone: str, element: str, building_type: str
+) -> tuple[tuple[float, float, float, float, dict], ...]:
+    """The rows of the limit table for a zone, element class and building type, in file
+    order: (storeys_min, storeys_max, wwr_min, wwr_max, row with its key)."""
+    return tuple(
+        (s_min, s_max, lo, hi, {**r, "key": k})
+        for k, r, zones, (s_min, s_max, lo, hi, _) in _limit_rows()
+        if zone in zones and r["element"] == element and r["building_type"] == building_type
+    )
+
+
 def find_limit(
     zone: str, element: str, storeys: int, wwr: float = 0.0, *, building_type: str = "residential"
 ) -> dict | None:
@@ -91,14 +104,12 @@ def find_limit(
     Windows: the row with wwr_min < WWR ≤ wwr_max (WWR 0 takes the first row); a WWR above
     the table's (0.50) has no row. ``building_type`` residential (the only rows shipped) or
     public (no rows: None)."""
-    for k, r, zones, (s_min, s_max, lo, hi, _) in _limit_rows():
-        if zone not in zones or r["element"] != element or r["building_type"] != building_type:
-            continue
+    for s_min, s_max, lo, hi, row in _candidates(zone, element, building_type):
         if not s_min <= storeys <= s_max:
             continue
         if element == "window" and not (lo < wwr <= hi or (lo == 0 and wwr == 0)):
             continue
-        return {**r, "key": k}
+        return dict(row)
     return None
 
 
@@ -148,8 +159,9 @@ def check_limits(before: Building, after: Building, zone: str) -> list[dict]:
             continue
         wwr = after.window_wall_ratio(e.orientation) if cls == "window" else None
         row = find_limit(zone, cls, after.storeys, wwr or 0.0, building_type=bt)
-        out.append(_row(e.id, cls, e.K, row, _no_row_reason(zone, cls, after, wwr), wwr))
+        reason = _no_row_reason(zone, cls, after, wwr) if row is None else ""
+        out.append(_row(e.id, cls, e.K, row, reason, wwr))
     row = find_limit(zone, "shape_factor", after.storeys, building_type=bt)
-    reason = _no_row_reason(zone, "shape_factor", after, None)
+    reason = _no_row_reason(zone, "shape_factor", after, None) if row is None else ""
     out.append(_row("shape_factor", "shape_factor", after.shape_factor, row, reason))
     return out
