@@ -172,6 +172,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Survey import.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
+# Checked before a survey table is parsed (jigai.surveytable.reader.Limits): its data rows
+# (a county's survey: 盂县, the largest of Yangquan's, has some 27,000 buildings) and what a
+# workbook unpacks to (a 60,000-row survey workbook unpacks to about 100 MB).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 60_000, minimum=1)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_MB", 150, minimum=1) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 

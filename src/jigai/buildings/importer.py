@@ -29,7 +29,7 @@ from jigai.jobs.progress import Reporter
 from jigai.surveytable import Problem, Table, TableRejected
 from jigai.surveytable.problems import N_
 from jigai.surveytable.reader import from_columns, sniff
-from jigai.surveytable.schema import columns
+from jigai.surveytable.schema import columns, normalise_key
 from jigai.surveytable.writer import Sheet, save
 
 BUILDING_FIELDS = [
@@ -52,7 +52,7 @@ def check(table: Table, *, divisions) -> Plan:
     """The platform's checks of a valid table: every county known and within ``divisions``
     (the importer's area), every street office registered in its county, no real-estate
     unit code already held by another building. ``TableRejected`` lists every problem."""
-    visible = {d.name: d for d in divisions}
+    visible = {normalise_key(d.name): d for d in divisions}
     all_counties = set(
         Division.objects.exclude(kind=Division.Kind.CITY).values_list("name", flat=True)
     )
@@ -60,9 +60,9 @@ def check(table: Table, *, divisions) -> Plan:
     for org in Organisation.objects.filter(
         kind=Organisation.Kind.STREET_OFFICE, division__in=visible.values()
     ):
-        streets[(org.division_id, org.name)] = org
+        streets[(org.division_id, normalise_key(org.name))] = org
         if org.short_name:
-            streets.setdefault((org.division_id, org.short_name), org)
+            streets.setdefault((org.division_id, normalise_key(org.short_name)), org)
     county_col, street_col = table.headers["county"], table.headers["street"]
     problems: list[Problem] = []
     plan = Plan()
@@ -186,10 +186,11 @@ def prepare(plan: Plan, *, progress=None) -> Changes:
     changes = Changes()
     wanted = {(row["division"].pk, row["community"]) for row in plan.rows}
     existing = {
-        (b.division_id, b.community.name, b.building_no): b
-        for b in Building.objects.filter(
-            division__in={k[0] for k in wanted}, community__name__in={k[1] for k in wanted}
-        ).select_related("community", "division")
+        (b.division_id, normalise_key(b.community.name), normalise_key(b.building_no)): b
+        # every building of the file's counties: stored names are compared normalised
+        for b in Building.objects.filter(division__in={k[0] for k in wanted}).select_related(
+            "community", "division"
+        )
     }
     total = len(plan.rows)
     for i, row in enumerate(plan.rows):
@@ -310,10 +311,8 @@ def _upsert_communities(
     for row in plan.rows:
         wanted[(row["division"].pk, row["community"])] = row
     found = {
-        (c.division_id, c.name): c
-        for c in Community.objects.filter(
-            division__in={k[0] for k in wanted}, name__in={k[1] for k in wanted}
-        )
+        (c.division_id, normalise_key(c.name)): c
+        for c in Community.objects.filter(division__in={k[0] for k in wanted})
     }
     changed, created = [], []
     for key, row in wanted.items():
@@ -366,6 +365,15 @@ def start(upload, file_name: str, *, actor) -> ImportJob:
     return job
 
 
+def import_limits() -> surveytable.Limits:
+    """How large a survey table the platform imports (settings ``IMPORT_MAX_*``)."""
+    return surveytable.Limits(
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        max_rows=settings.IMPORT_MAX_ROWS,
+        max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+    )
+
+
 def run(job: ImportJob, *, echo=None) -> ImportJob:
     """The whole chain, each step in its own transaction: validate (nothing written),
     write (one short transaction), screen (one), assess (one). The job records the
@@ -403,7 +411,7 @@ def _chain(job: ImportJob, reporter: Reporter) -> None:
         raise TableRejected(
             [Problem(0, "", N_("The stored file does not match its SHA-256: upload it again."))]
         )
-    raw = surveytable.read(data, name=job.file_name, max_bytes=settings.IMPORT_MAX_BYTES)
+    raw = surveytable.read(data, name=job.file_name, limits=import_limits())
     del data
     job.total_rows = len(raw)
     job.save(update_fields=["total_rows"])

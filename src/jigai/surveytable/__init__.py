@@ -10,12 +10,23 @@ through here, so a cell means the same whichever way it comes in.
 from __future__ import annotations
 
 from jigai.surveytable.problems import Problem, TableRejected
-from jigai.surveytable.reader import RawTable, read
+from jigai.surveytable.reader import NO_LIMITS, Limits, RawTable, read
 from jigai.surveytable.validate import Table, validate
 
-__all__ = ["Problem", "RawTable", "Table", "TableRejected", "load", "read", "validate"]
+__all__ = [
+    "Limits",
+    "Problem",
+    "RawTable",
+    "Table",
+    "TableRejected",
+    "load",
+    "read",
+    "validate",
+]
 
 
-def load(source, *, name: str = "", max_bytes: int | None = None) -> Table:
+def load(
+    source, *, name: str = "", max_bytes: int | None = None, limits: Limits = NO_LIMITS
+) -> Table:
     """Read and validate a survey table (a path, or uploaded bytes named ``name``)."""
-    return validate(read(source, name=name, max_bytes=max_bytes))
+    return validate(read(source, name=name, max_bytes=max_bytes, limits=limits))

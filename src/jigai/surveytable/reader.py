@@ -30,6 +30,7 @@ from jigai.surveytable.schema import columns
 SHEET = "楼栋调查表"
 FORMATS = (".xlsx", ".csv", ".parquet")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 
 
 @dataclass
@@ -82,8 +83,30 @@ def format_of(path: str | Path) -> str:
     return suffix
 
 
-def read(source: bytes | str | Path, *, name: str = "", max_bytes: int | None = None) -> RawTable:
+@dataclass(frozen=True)
+class Limits:
+    """How large a table may be, checked before its cells are parsed: the file's size, its
+    data rows, and (a workbook, which is a zip) the size of its parts once unpacked — so that
+    neither a 641 kB "zip bomb" nor 150,000 small rows can exhaust the server's memory."""
+
+    max_bytes: int | None = None
+    max_rows: int | None = None
+    max_unpacked_bytes: int | None = None
+
+
+NO_LIMITS = Limits()
+
+
+def read(
+    source: bytes | str | Path,
+    *,
+    name: str = "",
+    max_bytes: int | None = None,
+    limits: Limits = NO_LIMITS,
+) -> RawTable:
     """The raw cells of a survey table, or ``TableRejected`` with every layout problem."""
+    if max_bytes is not None:
+        limits = Limits(max_bytes, limits.max_rows, limits.max_unpacked_bytes)
     if isinstance(source, bytes):
         data, label, fmt = source, name, sniff(source, name)
     else:
@@ -92,20 +115,41 @@ def read(source: bytes | str | Path, *, name: str = "", max_bytes: int | None = 
         if not path.is_file():
             raise TableRejected([Problem(0, "", N_("No such file"))], source=label)
         data = path.read_bytes()
-    if max_bytes is not None and len(data) > max_bytes:
+    if limits.max_bytes is not None and len(data) > limits.max_bytes:
         raise TableRejected(
             [
                 Problem(
                     0,
                     "",
                     N_("The file is %(size).1f MB, more than the limit of %(max).0f MB"),
-                    {"size": len(data) / 1e6, "max": max_bytes / 1e6},
+                    {"size": len(data) / 1e6, "max": limits.max_bytes / 1e6},
                 )
             ],
             source=label,
         )
-    grid, first_row, problems = _READERS[fmt](data)
+    try:
+        grid, first_row, problems = _READERS[fmt](data, limits)
+    except TableRejected as exc:
+        exc.source = exc.source or label
+        raise
     return _table(grid, first_row, problems, label, fmt)
+
+
+def _too_many_rows(rows: int, limits: Limits) -> None:
+    if limits.max_rows is not None and rows > limits.max_rows:
+        raise TableRejected(
+            [
+                Problem(
+                    0,
+                    "",
+                    N_(
+                        "The table has %(n)d rows, more than the limit of %(max)d: "
+                        "split it (for example by county or street) and import the parts"
+                    ),
+                    {"n": rows, "max": limits.max_rows},
+                )
+            ]
+        )
 
 
 def _unreadable(kind: str, exc: Exception) -> TableRejected:
@@ -117,18 +161,25 @@ def _unreadable(kind: str, exc: Exception) -> TableRejected:
     return TableRejected([Problem(0, "", message, {"err": type(exc).__name__})])
 
 
-def _read_xlsx(data: bytes) -> tuple[list[list], int, list[Problem]]:
+def _read_xlsx(data: bytes, limits: Limits) -> tuple[list[list], int, list[Problem]]:
     from python_calamine import CalamineWorkbook
 
+    try:
+        scan = _scan(data, limits)
+    except TableRejected:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise _unreadable(".xlsx", exc) from exc
+    _too_many_rows(scan.rows - 1, limits)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet_name = SHEET if SHEET in book.sheet_names else book.sheet_names[0]
         sheet = book.get_sheet_by_name(sheet_name)
         grid = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or []
-        has_formula = _has_formula(data)
-    except Exception as exc:  # calamine and zipfile raise many kinds for a non-xlsx file
+    except Exception as exc:  # calamine raises many kinds for a non-xlsx file
         raise _unreadable(".xlsx", exc) from exc
+    has_formula = scan.formulas
     problems = [
         Problem(
             r0 + 1,
@@ -143,18 +194,54 @@ def _read_xlsx(data: bytes) -> tuple[list[list], int, list[Problem]]:
     return grid, 1, problems
 
 
-def _has_formula(data: bytes) -> bool:
-    """Whether any worksheet of the workbook holds a formula (a ``<f>`` element)."""
+@dataclass(frozen=True)
+class _Scan:
+    rows: int  # <row> elements of the largest worksheet
+    formulas: bool  # whether a worksheet holds a formula (an <f> element)
+
+
+def _scan(data: bytes, limits: Limits) -> _Scan:
+    """One streamed pass over the workbook's parts before calamine parses it: their unpacked
+    size (refused beyond ``limits.max_unpacked_bytes``, counted as unpacked, whatever the zip
+    declares), the rows of each worksheet and whether any holds a formula."""
+    cap = limits.max_unpacked_bytes
+    unpacked, rows, formulas = 0, 0, False
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        for info in z.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                with z.open(info) as f:
-                    tail = b""
-                    while chunk := f.read(1 << 20):
-                        if _FORMULA.search(tail + chunk):
-                            return True
+        infos = z.infolist()
+        declared = sum(i.file_size for i in infos)
+        if cap is not None and declared > cap:
+            _too_large_unpacked(declared, cap)
+        for info in infos:
+            sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            here, tail = 0, b""
+            with z.open(info) as f:
+                while chunk := f.read(1 << 20):
+                    unpacked += len(chunk)
+                    if cap is not None and unpacked > cap:
+                        _too_large_unpacked(unpacked, cap)
+                    if sheet:
+                        window = tail + chunk
+                        formulas = formulas or bool(_FORMULA.search(window))
+                        here += len(_ROW.findall(window)) - len(_ROW.findall(tail))
                         tail = chunk[-16:]
-    return False
+            rows = max(rows, here)
+    return _Scan(rows, formulas)
+
+
+def _too_large_unpacked(size: int, cap: int) -> None:
+    raise TableRejected(
+        [
+            Problem(
+                0,
+                "",
+                N_(
+                    "The workbook unpacks to more than %(max).0f MB (%(size).0f MB or more): "
+                    "it is refused before it is read"
+                ),
+                {"size": size / 1e6, "max": cap / 1e6},
+            )
+        ]
+    )
 
 
 def _formula_cells(data: bytes, sheet_name: str) -> list[Problem]:
@@ -177,9 +264,10 @@ def _formula_cells(data: bytes, sheet_name: str) -> list[Problem]:
         book.close()
 
 
-def _read_csv(data: bytes) -> tuple[list[list], int, list[Problem]]:
+def _read_csv(data: bytes, limits: Limits) -> tuple[list[list], int, list[Problem]]:
     import csv
 
+    _too_many_rows(data.count(b"\n") - 1, limits)  # a quoted cell may hold a newline: ≥ rows
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -195,12 +283,18 @@ def _read_csv(data: bytes) -> tuple[list[list], int, list[Problem]]:
     return grid, 1, []
 
 
-def _read_parquet(data: bytes) -> tuple[list[list], int, list[Problem]]:
+def _read_parquet(data: bytes, limits: Limits) -> tuple[list[list], int, list[Problem]]:
     import pandas as pd
+    import pyarrow.parquet as pq
 
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
+        rows = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
     except Exception as exc:  # pyarrow raises many kinds for a non-Parquet file
+        raise _unreadable(".parquet", exc) from exc
+    _too_many_rows(rows, limits)
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:
         raise _unreadable(".parquet", exc) from exc
     frame = frame.astype(object).where(frame.notna(), None)
     return [list(frame.columns), *frame.itertuples(index=False, name=None)], 0, []

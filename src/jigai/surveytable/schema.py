@@ -10,6 +10,8 @@ typology defaults and marks them as assumed.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -110,6 +112,35 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def unguard(text: str) -> str:
+    """``neutralise`` undone: an exported cell read back is the text that was exported."""
+    if text[:1] == "'" and text[1:2] and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
+# The columns that identify a building and where it is: compared after Unicode NFKC
+# normalisation, so that full-width "３号楼" and "3号楼" are one building and a name typed with
+# full-width brackets matches the same name typed with ASCII ones.
+KEY_TEXT_COLUMNS = ("county", "street", "community", "building_no", "bdc_code")
+
+
+def normalise_key(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+# Invisible format characters (Unicode category Cf: zero-width space, joiners, direction marks,
+# the byte-order mark …) make two equal-looking names differ: a cell holding one is refused.
+# The ranges are Python's Unicode 14.0 category Cf (tests/platform/test_survey_entry_points.py
+# checks them against ``unicodedata``).
+FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,17 @@ import pandas as pd
 
 from jigai.surveytable.problems import N_, Problem, TableRejected
 from jigai.surveytable.reader import RawTable
-from jigai.surveytable.schema import KEY_COLUMNS, NO_WORDS, YES_WORDS, Column, columns
+from jigai.surveytable.schema import (
+    FORMAT_CHARACTERS,
+    KEY_COLUMNS,
+    KEY_TEXT_COLUMNS,
+    NO_WORDS,
+    YES_WORDS,
+    Column,
+    columns,
+    normalise_key,
+    unguard,
+)
 
 
 @dataclass
@@ -60,11 +70,11 @@ class Table:
 
 
 def _text(value) -> str:
-    """A cell as the text the user typed."""
+    """A cell as the user typed (an exported cell's formula guard taken off)."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return unguard(value.strip())
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
@@ -95,6 +105,23 @@ def validate(raw: RawTable) -> Table:
                 out[col.key] = np.full(n, "", dtype=object)
             continue
         text = np.array([_text(v) for v in raw.cells[col.key]], dtype=object)
+        if col.kind in ("text", "choice"):
+            hidden = np.fromiter(
+                (FORMAT_CHARACTERS.search(t) is not None for t in text), dtype=bool, count=n
+            )
+            report(
+                hidden,
+                col,
+                N_("“%(v)s” holds an invisible character (%(c)s): delete it and import again"),
+                lambda i, t=text: {
+                    "v": FORMAT_CHARACTERS.sub("", t[i]),
+                    "c": ", ".join(
+                        sorted({f"U+{ord(ch):04X}" for ch in FORMAT_CHARACTERS.findall(t[i])})
+                    ),
+                },
+            )
+            if col.key in KEY_TEXT_COLUMNS:
+                text = np.array([normalise_key(t) for t in text], dtype=object)
         texts[col.key] = text
         blank = text == ""
         if col.required:
