@@ -25,6 +25,7 @@ line. ``parse_policy`` refuses a bad rules table naming the row (``PolicyError``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class PolicyError(EngineInputError):
 LIFTABLE_PREFIX = "require_"
 
 
+@cache
 def rule_name(group: MeasureGroup) -> str:
     """The name of the rule that a package contain ``group`` (what an exception lifts)."""
     return f"{LIFTABLE_PREFIX}{group.value}"
