@@ -5,6 +5,9 @@ climate for every county; a bad ``--climates`` file is refused and nothing is wr
 from __future__ import annotations
 
 import json
+import pickle
+import subprocess
+import sys
 from importlib import resources
 
 import numpy as np
@@ -266,8 +269,6 @@ def test_the_shipped_programmes_climates():
 
 
 def test_run_options_with_county_climates_are_hashable_and_pickle():
-    import pickle
-
     pc = load_programme_climates()
     opts = RunOptions(climate=pc.default, county_climates=tuple((n, c) for n, _r, c in pc.counties))
     assert pickle.loads(pickle.dumps(opts)) == opts
@@ -280,3 +281,16 @@ def test_run_options_with_county_climates_are_hashable_and_pickle():
     # only 盂县's rows change: the other counties' entries are the 阳泉 row
     assert np.array_equal(one["q_H_before_W_m2"][~yu], per["q_H_before_W_m2"][~yu])
     assert (per["q_H_before_W_m2"][yu] > one["q_H_before_W_m2"][yu]).all()
+
+
+def test_reading_the_programmes_climates_imports_no_django(twins, tmp_path):
+    out = tmp_path / "res.csv"
+    code = (
+        "import sys; from jigai.cli import main; "
+        f"rc = main(['jigai', 'stock', 'optimise', r'{twins}', '--out', r'{out}', "
+        "'--no-progress']); assert rc == 0 and 'django' not in sys.modules, rc"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "气候 盂县 (月平均气候值 1991-2020)" in r.stdout
+    assert pd.read_csv(out)["climate"][0] == climate_label(YU)
