@@ -5,15 +5,15 @@
                         [--policy FILE | --no-rules] [--lift RULE ...] [--packages N|all] [--json]
     jigai stock generate --buildings N --out FILE [--seed S]
     jigai stock optimise IN --out OUT [--workers N | --scheduler ADDRESS]
-                        [--climates PROGRAMME.yaml | --climate CITY] [--threshold T] [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...]
-                        [--cavity] [--policy FILE | --no-rules] [--chunk-rows R] [--no-progress]
+                        [--climates PROGRAMME.yaml | --climate CITY] [--threshold T]
+                        [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...] [--cavity] [--policy FILE | --no-rules] [--chunk-rows R] [--no-progress]
 
 FILE is a retrofit document (its ``before`` building), a building JSON (block or detailed), or
 a one-building table (CSV/Parquet/xlsx). ``jigai stock optimise`` assesses each county's
 buildings in the county's climate of a programme file (``climate_city`` and
 ``county_climates``; default: the shipped 2023 Yangquan programme, as the platform does);
-``--climate CITY`` uses one climate for every county. Exit codes: 0 done, 2 bad input (the message names
-the file, row and column; nothing is written).
+``--climate CITY`` uses one climate for every county. Exit codes: 0 done, 2 bad input (the
+message names the file, row and column; nothing is written).
 """
 
 from __future__ import annotations
