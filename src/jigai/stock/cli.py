@@ -6,7 +6,8 @@
     jigai stock generate --buildings N --out FILE [--seed S]
     jigai stock optimise IN --out OUT [--workers N | --scheduler ADDRESS]
                         [--climates PROGRAMME.yaml | --climate CITY] [--threshold T]
-                        [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...] [--cavity] [--policy FILE | --no-rules] [--chunk-rows R] [--no-progress]
+                        [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...] [--cavity]
+                        [--policy FILE | --no-rules] [--chunk-rows R] [--no-progress]
 
 FILE is a retrofit document (its ``before`` building), a building JSON (block or detailed), or
 a one-building table (CSV/Parquet/xlsx). ``jigai stock optimise`` assesses each county's
