@@ -4,6 +4,7 @@ its provenance, used by the assessment and named by each result."""
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -11,6 +12,7 @@ from jigai.accounts.models import Division
 from jigai.audit.models import AuditEntry
 from jigai.buildings.assessment import assess_buildings, survey_row
 from jigai.buildings.models import Assessment, Building, Community
+from jigai.buildings.services import export_rows
 from jigai.core.errors import BusinessError, StaleVersion
 from jigai.engine import (
     assess,
@@ -21,7 +23,10 @@ from jigai.engine import (
 )
 from jigai.programmes import climates, services
 from jigai.programmes.models import Category, Programme, TaskTarget
+from jigai.stock.cli import main as jigai_main
 from jigai.stock.engine_input import block_from_row
+from jigai.stock.runner import climate_label
+from jigai.surveytable.writer import save, survey_sheet
 
 PLAN = services.DATA_DIR / "yangquan-2023.yaml"
 YANGQUAN = "city:yangquan"
@@ -306,3 +311,35 @@ def test_a_change_of_county_climate_makes_only_that_countys_results_stale(
     page = client_as("yx_officer").get(f"/buildings/{yu[0]}/").content.decode()
     assert 'data-testid="climate-changed"' not in page
     assert "阳泉 (阳泉)" in page and "工程估计值(待核)" in page
+
+
+def test_jigai_stock_gives_the_platforms_numbers_for_the_same_survey_rows(
+    programme, tmp_path, capsys
+):
+    """The platform's assessment of a 盂县 building and of its 城区 twin, and ``jigai stock
+    optimise`` (its default: the shipped programme's county climates) on the same survey rows,
+    as the platform exports them: the same climate, q_H before/after, η and package."""
+    source = Building.objects.filter(
+        division__code="chengqu", use="residential", envelope__isnull=True
+    ).first()
+    twins = [_twin_in("yuxian", source), _twin_in("chengqu", source)]
+    pks = [b.pk for b in twins]
+    assess_buildings(programme, Building.objects.filter(pk__in=pks), actor_name="t")
+    survey = tmp_path / "survey.xlsx"
+    save(survey_sheet(export_rows(Building.objects.filter(pk__in=pks).order_by("pk"))), survey)
+    out = tmp_path / "stock.parquet"
+    assert jigai_main(["stock", "optimise", str(survey), "--out", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    res = pd.read_parquet(out)
+    assert res["county"].tolist() == ["盂县", "城区"]
+    for i, b in enumerate(twins):
+        a = b.assessments.get(is_current=True)
+        assert res["climate"][i] == climate_label(climates.climate_for_building(programme, b))
+        assert res["climate"][i].startswith(a.climate["name"])
+        assert res["q_H_before_W_m2"][i] == pytest.approx(a.before["terms"]["q_H"], abs=1e-9)
+        assert res["q_H_after_W_m2"][i] == pytest.approx(a.after["terms"]["q_H"], abs=1e-9)
+        assert res["q_H_after_W_m2"][i] == pytest.approx(a.package["q_H_after"], abs=1e-9)
+        assert res["eta"][i] == pytest.approx(a.package["eta"], abs=1e-9)
+        assert (res["package"][i], res["cost_fen"][i]) == (a.package["label"], a.cost_fen)
+    # and the two climates differ: 盂县's normals (Z 135 d) against the 阳泉 row (Z 122 d)
+    assert res["q_H_before_W_m2"][0] > res["q_H_before_W_m2"][1] + 1

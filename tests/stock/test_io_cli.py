@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from jigai.cli import ENGINE_COMMANDS
-from jigai.engine import climate_for_city
+from jigai.engine.climate import load_programme_climates
 from jigai.stock import synthetic
 from jigai.stock.cli import main
 from jigai.stock.runner import RunOptions, county_totals, optimise_table
@@ -219,8 +219,14 @@ def test_generate_and_optimise_stock(tmp_path, capsys):
 def test_dask_gives_identical_results():
     table = synthetic.generate(400, seed=5)
     table["wall_type"] = np.array([None] * 50 + list(table["wall_type"][50:]), dtype=object)
-    opts = RunOptions(climate=climate_for_city("阳泉"))
+    # each county in its climate of the shipped programme (盂县: its normals), as the CLI runs
+    pc = load_programme_climates()
+    opts = RunOptions(climate=pc.default, county_climates=tuple((n, c) for n, _r, c in pc.counties))
     local = optimise_table(table, opts, chunk_rows=150, progress=False)
+    assert set(local["climate"]) == {
+        "阳泉 (阳泉) (estimated)",
+        "盂县 (月平均气候值 1991-2020) (estimated_normals)",
+    }
     from dask.distributed import LocalCluster
 
     with LocalCluster(

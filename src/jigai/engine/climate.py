@@ -374,3 +374,136 @@ def climate_from_normals_station(station: str, *, data: EngineData | None = None
         f"station {station!r} not found; known: "
         + ", ".join(f"{r['station_zh']}({k})" for k, r in rows.items()),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Climate references and a programme year's county climates
+#
+# A programme year (its YAML file, ``parameters``) names a default climate, ``climate_city``
+# (a row of the city table), and in ``county_climates`` rows {county, city | normals_station}
+# the climate of a county. A climate is referred to as
+#
+# - ``city:<key>``: a row of data/climate.csv (``climate_for_city``), e.g. ``city:yangquan``;
+# - ``normals:<station>``: the estimate from a station's monthly normals
+#   (``climate_from_normals_station``), e.g. ``normals:yuxian``.
+
+CITY = "city"
+NORMALS = "normals"
+DEFAULT_CITY = "阳泉"  # a programme file without ``climate_city``
+COUNTY_CLIMATE_KEYS = {"city": CITY, "normals_station": NORMALS}
+
+
+def city_ref(city: str) -> str:
+    """The reference of a city row given by key or Chinese name ("阳泉" → "city:yangquan")."""
+    return f"{CITY}:{climate_for_city(str(city)).extra['city']}"
+
+
+def normals_ref(station: str) -> str:
+    """The reference of a normals station given by key or Chinese name ("盂县" → "normals:yuxian")."""
+    station = str(station).strip()
+    for key, row in normals_stations().items():
+        if station in (key, row["station_zh"]):
+            return f"{NORMALS}:{key}"
+    raise ClimateNotFoundError("normals.station", f"station {station!r} not found")
+
+
+def resolve(ref: str) -> Climate:
+    """The engine's climate for a reference; ``ClimateNotFoundError`` when there is none."""
+    kind, _sep, key = str(ref).partition(":")
+    if kind == CITY and key:
+        return climate_for_city(key)
+    if kind == NORMALS and key:
+        return climate_from_normals_station(key)
+    raise ClimateNotFoundError("climate", f"not a climate reference: {ref!r}")
+
+
+def is_known(ref: str) -> bool:
+    try:
+        resolve(ref)
+    except EngineInputError:
+        return False
+    return True
+
+
+class CountyClimateRowError(EngineInputError):
+    """A ``county_climates`` row that does not give exactly one of city / normals_station."""
+
+
+class UnknownClimateError(ClimateNotFoundError):
+    """A ``county_climates`` row naming a climate the engine has no table row for;
+    ``value`` is the name given."""
+
+    def __init__(self, field: str, value: str) -> None:
+        self.value = value
+        super().__init__(field, f"no climate {value!r} in the engine's tables")
+
+
+def county_climate_ref(row: dict, where: str = "county_climates") -> str:
+    """The reference of one ``county_climates`` row ({county, city | normals_station}).
+
+    ``CountyClimateRowError`` unless the row gives exactly one of ``city`` and
+    ``normals_station`` (and nothing else beside ``county``); ``UnknownClimateError`` when
+    the engine has no such climate."""
+    given = [k for k in COUNTY_CLIMATE_KEYS if row.get(k) not in (None, "")]
+    if len(given) != 1 or set(row) - {"county", *COUNTY_CLIMATE_KEYS}:
+        raise CountyClimateRowError(where, "give exactly one of 'city' or 'normals_station'")
+    value = str(row[given[0]])
+    try:
+        return city_ref(value) if given[0] == "city" else normals_ref(value)
+    except ClimateNotFoundError:
+        raise UnknownClimateError(where, value) from None
+
+
+@dataclass(frozen=True)
+class ProgrammeClimates:
+    """The climates of a programme year by county name: ``default`` for counties without an
+    entry; ``counties`` ((county name, reference, climate), …) in the file's order;
+    ``origin`` the file they were read from."""
+
+    default: Climate
+    default_ref: str
+    counties: tuple[tuple[str, str, Climate], ...] = ()
+    origin: str = ""
+
+    def climate_of(self, county: str) -> Climate:
+        for name, _ref, climate in self.counties:
+            if name == county:
+                return climate
+        return self.default
+
+
+def programme_climates(doc, origin: str) -> ProgrammeClimates:
+    """``climate_city`` and ``county_climates`` of a programme document (the ``parameters``
+    of its YAML file); ``EngineInputError`` naming the file, the row and the value."""
+    params = doc.get("parameters") if isinstance(doc, dict) else None
+    if not isinstance(params, dict):
+        raise EngineInputError(f"{origin}:parameters", "not a programme file (no parameters)")
+    city = params.get("climate_city", DEFAULT_CITY)
+    try:
+        default_ref = city_ref(city)
+    except ClimateNotFoundError:
+        raise UnknownClimateError(f"{origin}:parameters.climate_city", str(city)) from None
+    rows = params.get("county_climates") or []
+    if not isinstance(rows, list):
+        raise EngineInputError(f"{origin}:parameters.county_climates", "must be a list of rows")
+    counties: list[tuple[str, str, Climate]] = []
+    for i, row in enumerate(rows, start=1):
+        row = row if isinstance(row, dict) else {}
+        county = str(row.get("county") or "").strip()
+        where = f"{origin}:parameters.county_climates row {i} ({county or '?'})"
+        if not county:
+            raise EngineInputError(where, "names no county")
+        if any(name == county for name, _r, _c in counties):
+            raise EngineInputError(where, "the county appears twice")
+        ref = county_climate_ref(row, where)
+        counties.append((county, ref, resolve(ref)))
+    return ProgrammeClimates(resolve(default_ref), default_ref, tuple(counties), origin)
+
+
+def load_programme_climates(path: str | Path | None = None) -> ProgrammeClimates:
+    """The climates of a programme file, or of the shipped 2023 Yangquan programme."""
+    from .programme_file import SHIPPED, read_yaml, shipped_programme
+
+    if path is None:
+        return programme_climates(shipped_programme(), SHIPPED)
+    return programme_climates(read_yaml(path), str(path))

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from jigai.money import MoneyError, yuan_to_fen
 
 from .errors import EngineInputError
 from .measures import PACKAGE_GROUPS, MeasureGroup
+from .programme_file import SHIPPED, read_yaml, shipped_programme
 
 
 class PolicyError(EngineInputError):
@@ -185,15 +185,7 @@ def parse_policy(d: Any, path: str = "package_rules", *, origin: str = "") -> Pa
 
 def load_policy(path: str | Path) -> PackagePolicy:
     """Rules from a file: a programme YAML (its ``package_rules``) or a rules-only YAML/JSON."""
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise PolicyError(str(path), "no such file")
-    try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise PolicyError(str(path), f"not YAML/JSON: {exc}") from None
+    doc = read_yaml(path, PolicyError)
     if isinstance(doc, dict) and "package_rules" in doc:
         return parse_policy(doc["package_rules"], "package_rules", origin=str(path))
     return parse_policy(doc, "package_rules", origin=str(path))
@@ -205,17 +197,5 @@ _SHIPPED: list[PackagePolicy] = []
 def shipped_policy() -> PackagePolicy:
     """The package rules of the shipped 2023 Yangquan programme (cached)."""
     if not _SHIPPED:
-        import yaml
-
-        # the file is data of the platform's programmes package; read it as a file of the
-        # ``jigai`` distribution so that the engine imports nothing above it
-        text = (
-            resources.files("jigai")
-            .joinpath("programmes/data/yangquan-2023.yaml")
-            .read_text("utf-8")
-        )
-        doc = yaml.safe_load(text)
-        _SHIPPED.append(
-            parse_policy(doc["package_rules"], origin="programmes/data/yangquan-2023.yaml")
-        )
+        _SHIPPED.append(parse_policy(shipped_programme()["package_rules"], origin=SHIPPED))
     return _SHIPPED[0]

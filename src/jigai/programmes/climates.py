@@ -2,7 +2,8 @@
 
 A programme year names a default climate — ``climate_city``, a row of the engine's city
 table — and, in ``county_climates``, a climate per county-level unit
-{division code: reference}. Counties without an entry use the default. A reference is
+{division code: reference}. Counties without an entry use the default. A reference
+(``jigai.engine.climate``: ``city_ref``, ``normals_ref``, ``resolve``) is
 
 - ``city:<key>``: a row of the engine's city table (``data/climate.csv``,
   ``jigai.engine.climate_for_city``), e.g. ``city:yangquan``;
@@ -21,43 +22,18 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from jigai.engine import Climate, ClimateNotFoundError, EngineInputError, climate_for_city
-from jigai.engine.climate import climate_from_normals_station, list_cities, normals_stations
-
-CITY = "city"
-NORMALS = "normals"
-
-
-def city_ref(city: str) -> str:
-    """The reference of a city row given by key or Chinese name ("阳泉" → "city:yangquan")."""
-    return f"{CITY}:{climate_for_city(str(city)).extra['city']}"
-
-
-def normals_ref(station: str) -> str:
-    """The reference of a normals station given by key or Chinese name ("盂县" → "normals:yuxian")."""
-    station = str(station).strip()
-    for key, row in normals_stations().items():
-        if station in (key, row["station_zh"]):
-            return f"{NORMALS}:{key}"
-    raise ClimateNotFoundError("normals.station", f"station {station!r} not found")
-
-
-def resolve(ref: str) -> Climate:
-    """The engine's climate for a reference; ``EngineInputError`` when there is none."""
-    kind, _sep, key = str(ref).partition(":")
-    if kind == CITY and key:
-        return climate_for_city(key)
-    if kind == NORMALS and key:
-        return climate_from_normals_station(key)
-    raise ClimateNotFoundError("climate", f"not a climate reference: {ref!r}")
-
-
-def is_known(ref: str) -> bool:
-    try:
-        resolve(ref)
-    except EngineInputError:
-        return False
-    return True
+from jigai.engine import Climate, EngineInputError
+from jigai.engine.climate import (
+    CITY,
+    NORMALS,
+    city_ref,
+    climate_for_city,
+    climate_from_normals_station,
+    is_known,
+    list_cities,
+    normals_stations,
+    resolve,
+)
 
 
 def choices() -> list[tuple[str, str]]:

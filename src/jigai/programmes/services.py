@@ -16,6 +16,14 @@ from jigai.accounts.models import Division
 from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, StaleVersion, require
 from jigai.core.roles import Cap
+from jigai.engine.climate import (
+    CITY,
+    DEFAULT_CITY,
+    CountyClimateRowError,
+    UnknownClimateError,
+    county_climate_ref,
+    is_known,
+)
 from jigai.engine.errors import EngineInputError
 from jigai.engine.policy import PolicyError, parse_policy
 from jigai.money import MoneyError, yuan_to_fen
@@ -138,20 +146,17 @@ def _county_climates(rows, counties: dict, r: _Reader) -> dict[str, str]:
             continue
         if county.code in mapping:
             r.errors.append(_("%(where)s: the county appears twice") % {"where": where})
-        given = [k for k in ("city", "normals_station") if row.get(k) not in (None, "")]
-        unknown = set(row) - {"county", "city", "normals_station"}
-        if len(given) != 1 or unknown:
-            r.errors.append(
-                _("%(where)s: give exactly one of “city” or “normals_station”") % {"where": where}
-            )
-            continue
-        kind, value = given[0], str(row[given[0]])
         try:
-            ref = climates.city_ref(value) if kind == "city" else climates.normals_ref(value)
-        except EngineInputError:
+            ref = county_climate_ref(row)
+        except UnknownClimateError as exc:
             r.errors.append(
                 _("%(where)s: no climate “%(v)s” in the engine's tables")
-                % {"where": where, "v": value}
+                % {"where": where, "v": exc.value}
+            )
+            continue
+        except CountyClimateRowError:
+            r.errors.append(
+                _("%(where)s: give exactly one of “city” or “normals_station”") % {"where": where}
             )
             continue
         mapping[county.code] = ref
@@ -222,7 +227,7 @@ def parse_programme(doc: dict) -> ProgrammeSpec:
         "min_improvement_pct": min_pct,
         "min_remaining_life_years": life,
         "eligible_safety_grades": _grades(params.get("eligible_safety_grades", "A,B"), r),
-        "climate_city": _climate(params.get("climate_city", "阳泉"), r),
+        "climate_city": _climate(params.get("climate_city", DEFAULT_CITY), r),
         "provincial_subsidy_fen_per_m2": r.fen(
             params.get("provincial_subsidy_yuan_per_m2"),
             "parameters.provincial_subsidy_yuan_per_m2",
@@ -499,7 +504,7 @@ def _lock(programme: Programme, expected_version: int | None) -> Programme:
 def _check_climates(programme: Programme) -> None:
     """Refuse a programme whose default or county climates the engine does not know."""
     errors = climates.problems(programme.city, programme.county_climates)
-    if not climates.is_known(f"{climates.CITY}:{programme.climate_city}"):
+    if not is_known(f"{CITY}:{programme.climate_city}"):
         errors.insert(
             0,
             _("parameters.climate_city: no climate for “%(c)s” in the engine's table")

@@ -4,13 +4,17 @@
                         [--catalogue CSV] [--programme CSV ...] [--height M] [--cavity] [--crowded]
                         [--policy FILE | --no-rules] [--lift RULE ...] [--packages N|all] [--json]
     jigai stock generate --buildings N --out FILE [--seed S]
-    jigai stock optimise IN --out OUT [--workers N | --scheduler ADDRESS] [--climate CITY]
-                        [--threshold T] [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...]
-                        [--cavity] [--policy FILE | --no-rules] [--chunk-rows R] [--no-progress]
+    jigai stock optimise IN --out OUT [--workers N | --scheduler ADDRESS]
+                        [--climates PROGRAMME.yaml | --climate CITY] [--threshold T]
+                        [--budget YUAN_PER_M2] [--catalogue CSV] [--programme CSV ...] [--cavity]
+                        [--policy FILE | --no-rules] [--chunk-rows R] [--no-progress]
 
 FILE is a retrofit document (its ``before`` building), a building JSON (block or detailed), or
-a one-building table (CSV/Parquet/xlsx). Exit codes: 0 done, 2 bad input (the message names
-the file, row and column; nothing is written).
+a one-building table (CSV/Parquet/xlsx). ``jigai stock optimise`` assesses each county's
+buildings in the county's climate of a programme file (``climate_city`` and
+``county_climates``; default: the shipped 2023 Yangquan programme, as the platform does);
+``--climate CITY`` uses one climate for every county. Exit codes: 0 done, 2 bad input (the
+message names the file, row and column; nothing is written).
 """
 
 from __future__ import annotations
@@ -37,8 +41,22 @@ class _Parser(argparse.ArgumentParser):
         raise EngineInputError("arguments", message)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--climate", help="city of data/climate.csv (default: the document's, or 阳泉)")
+def _common(p: argparse.ArgumentParser, *, stock: bool = False) -> None:
+    if stock:
+        where = p.add_mutually_exclusive_group()
+        where.add_argument(
+            "--climates",
+            metavar="PROGRAMME.yaml",
+            help="each county's climate from a programme file (climate_city, county_climates; "
+            "default: the shipped 2023 Yangquan programme)",
+        )
+        where.add_argument(
+            "--climate", metavar="CITY", help="one city of data/climate.csv for every county"
+        )
+    else:
+        p.add_argument(
+            "--climate", help="city of data/climate.csv (default: the document's, or 阳泉)"
+        )
     p.add_argument("--threshold", type=float, help="η threshold (default: programme / 0.30)")
     p.add_argument("--budget", help="budget [yuan per m² of floor area] for the best-η package")
     p.add_argument("--catalogue", help="measure catalogue CSV (default: the shipped one)")
@@ -94,7 +112,7 @@ def _parser() -> _Parser:
     ex = so.add_mutually_exclusive_group()
     ex.add_argument("--workers", type=int, help="local Dask cluster with N worker processes")
     ex.add_argument("--scheduler", help="address of an existing Dask scheduler")
-    _common(so)
+    _common(so, stock=True)
     so.add_argument("--chunk-rows", type=int, default=20_000)
     so.add_argument("--no-progress", action="store_true")
     return p
@@ -316,6 +334,25 @@ def _generate(args) -> int:
     return 0
 
 
+def _county_climates(args) -> dict:
+    """The climate fields of ``RunOptions``: one climate for every county (``--climate``),
+    else the default and the counties' own of a programme file (``--climates``, default the
+    shipped programme)."""
+    from jigai.engine.climate import load_programme_climates
+
+    if args.climate:
+        return {
+            "climate": climate_for_city(args.climate),
+            "climate_origin": f"--climate {args.climate} (one climate for every county)",
+        }
+    pc = load_programme_climates(args.climates)
+    return {
+        "climate": pc.default,
+        "county_climates": tuple((name, c) for name, _ref, c in pc.counties),
+        "climate_origin": pc.origin,
+    }
+
+
 def _stock_optimise(args) -> int:
     from jigai.stock.runner import RunOptions, county_totals, optimise_table, provenance
     from jigai.surveytable import load
@@ -327,9 +364,10 @@ def _stock_optimise(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise EngineInputError("--workers", "must be at least 1")
     t = time.perf_counter()
+    climates = _county_climates(args)
     cols = load(args.input).columns
     opts = RunOptions(
-        climate=climate_for_city(args.climate or "阳泉"),
+        **climates,
         catalogue=_catalogue(args),
         threshold=args.threshold,
         budget_fen_per_m2=_budget_fen(args.budget),
@@ -350,16 +388,19 @@ def _stock_optimise(args) -> int:
     save(column_sheet(res), out)
     save(column_sheet(totals), counties_path)
     prov_path = out.with_name(f"{out.stem}_provenance.json")
-    prov_path.write_text(json.dumps(provenance(opts), ensure_ascii=False, indent=2), "utf-8")
+    prov = provenance(opts, counties=totals["county"][:-1])
+    prov_path.write_text(json.dumps(prov, ensure_ascii=False, indent=2), "utf-8")
     n = len(res["cost_fen"])
     print(
         f"{n} buildings → {out}, {counties_path}, {prov_path} ({time.perf_counter() - t:.1f} s; "
         f"{ENGINE_VERSION})"
     )
+    print(f"气候 climates: {opts.climate_origin}")
     for i, c in enumerate(totals["county"]):
+        climate = f"; 气候 {totals['climate'][i]}" if totals["climate"][i] else ""
         print(
             f"  {c}: {totals['buildings'][i]} 栋, {totals['reaching_threshold'][i]} 达标, "
-            f"{format_yuan(int(totals['cost_fen'][i]))} yuan"
+            f"{format_yuan(int(totals['cost_fen'][i]))} yuan{climate}"
         )
     return 0
 

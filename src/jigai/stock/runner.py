@@ -9,6 +9,10 @@ Per building: survey gaps filled (``typology.fill_gaps``) and listed as assumed;
 package (least-cost reaching the threshold, else the best achievable η, flagged), η, q_H
 before/after [W/m²], cost [fen], the funding split [fen], heat [kWh/a], standard coal
 [kgce/a] and CO2 [kg/a] saved; plus the engine version, climate and catalogue provenance.
+
+Each building is assessed in its county's climate, as on the platform: ``RunOptions``
+holds a default climate and the counties' own ((county name, climate), …, from a
+programme file's ``county_climates``; ``jigai.engine.climate.load_programme_climates``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from jigai.engine.optimiser import FireArrays
 from jigai.engine.params import default_data
 from jigai.engine.policy import NO_RULES, PackagePolicy
 from jigai.engine.stock_optimiser import optimise_stock
+from jigai.engine.vector import ClimateArrays, climate_arrays
 from jigai.money import format_yuan
 from jigai.stock.engine_input import stock_arrays_from_columns
 from jigai.stock.typology import FILLABLE
@@ -41,6 +46,8 @@ ENGINE_COLUMNS = (
     "length_m",
     *FILLABLE,
 )
+# the columns a chunk is sent: the engine's, and the county that picks the climate
+CHUNK_COLUMNS = ("county", *ENGINE_COLUMNS)
 KEY_OUT = ("county", "street", "community", "building_no", "use", "floor_area_m2")
 ASSUMABLE = ("length_m", *FILLABLE)
 # Environment of the local Dask cluster's worker processes, set before they spawn
@@ -57,9 +64,15 @@ WORKER_ENV: dict[str, str | None] = {"MALLOC_TRIM_THRESHOLD_": None}
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Everything that decides the numbers (so that workers compute the same)."""
+    """Everything that decides the numbers (so that workers compute the same).
+
+    ``climate`` is the climate of every county not in ``county_climates``
+    ((county name, climate), …; hashable and picklable, sent to the workers as is);
+    ``climate_origin`` says where the climates were taken from (for the provenance)."""
 
     climate: Climate
+    county_climates: tuple[tuple[str, Climate], ...] = ()
+    climate_origin: str = ""
     catalogue: Catalogue = field(default_factory=default_catalogue)
     threshold: float | None = None
     budget_fen_per_m2: int | None = None
@@ -69,9 +82,41 @@ class RunOptions:
     policy: PackagePolicy = NO_RULES
 
 
+def climate_of(county: str, opts: RunOptions) -> Climate:
+    """The climate a county's buildings are assessed in (its own, else the default)."""
+    return dict(opts.county_climates).get(county, opts.climate)
+
+
+def climate_label(climate: Climate) -> str:
+    """The ``climate`` column of a result: name (provenance kind)."""
+    return f"{climate.name} ({climate.provenance.kind.value})"
+
+
+def row_climates(
+    county: np.ndarray, opts: RunOptions
+) -> tuple[ClimateArrays, np.ndarray, np.ndarray]:
+    """Each row's climate (t_e, Z, irradiance), zone and ``climate`` label, looked up once
+    per distinct county."""
+    names, inv = np.unique(np.asarray(county, dtype=str), return_inverse=True)
+    distinct: list[Climate] = []
+    which = np.empty(len(names), dtype=np.intp)
+    for j, name in enumerate(names):
+        c = climate_of(str(name), opts)
+        if c not in distinct:
+            distinct.append(c)
+        which[j] = distinct.index(c)
+    row = which[inv.reshape(-1)]
+    ca = climate_arrays(distinct, len(distinct))
+    zones = np.array([c.zone for c in distinct], dtype=object)
+    labels = np.array([climate_label(c) for c in distinct], dtype=object)
+    return ClimateArrays(ca.t_e[row], ca.Z[row], ca.I[row]), zones[row], labels[row]
+
+
 def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, np.ndarray]:
-    """Optimise one chunk of rows (engine columns only); pure, picklable for Dask."""
+    """Optimise one chunk of rows (``CHUNK_COLUMNS`` only), each in its county's climate;
+    pure, picklable for Dask."""
     data = default_data()
+    climate, zone, climate_txt = row_climates(cols["county"], opts)
     stock, assumed = stock_arrays_from_columns(cols, data=data)
     n = stock.n
     use = np.asarray(cols["use"], dtype=str)
@@ -86,7 +131,7 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
     area = np.asarray(cols["floor_area_m2"], dtype=float)
     res = optimise_stock(
         stock,
-        opts.climate,
+        climate,
         fire,
         catalogue=opts.catalogue,
         threshold=opts.threshold,
@@ -94,12 +139,13 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
         floor_area_m2=area,
         policy=opts.policy,
         storeys=np.asarray(cols["storeys"], dtype=float).astype(int),
+        zone=zone,
         data=data,
     )
     funding = split_funding_arrays(
         res.cost_fen, area, residential, res.window_fen, rates=opts.rates
     )
-    saved = seasonal_from_data(res.q_H_before - res.q_H_after, opts.climate.Z, data)
+    saved = seasonal_from_data(res.q_H_before - res.q_H_after, climate.Z, data)
     names = np.array(ASSUMABLE, dtype=object)
     amask = np.column_stack([assumed[k] for k in ASSUMABLE])
     assumed_txt = np.array([";".join(names[m]) for m in amask], dtype=object)
@@ -117,6 +163,7 @@ def optimise_chunk(cols: dict[str, np.ndarray], opts: RunOptions) -> dict[str, n
         "heat_saved_kWh": saved["Q_kWh_m2"] * stock.A0,
         "coal_saved_kgce": saved["coal_kgce_m2"] * stock.A0,
         "co2_saved_kg": saved["co2_kg_m2"] * stock.A0,
+        "climate": climate_txt,
     }
     if res.budget_index is not None:
         out["budget_package"] = res.labels(res.budget_index)
@@ -141,7 +188,7 @@ def optimise_table(
 ) -> dict[str, np.ndarray]:
     """Per-building results of a validated table (see module docstring)."""
     n = len(cols["use"])
-    engine_cols = {k: np.asarray(cols[k]) for k in ENGINE_COLUMNS if k in cols}
+    engine_cols = {k: np.asarray(cols[k]) for k in CHUNK_COLUMNS if k in cols}
     slices = _chunks(n, chunk_rows)
     parts: list[dict | None] = [None] * len(slices)
     show = (n >= 50_000) if progress is None else progress
@@ -200,18 +247,17 @@ def optimise_table(
         [format_yuan(int(f), grouping=False) for f in out["cost_fen"]], dtype=object
     )
     out["engine_version"] = np.full(n, ENGINE_VERSION, dtype=object)
-    out["climate"] = np.full(
-        n, f"{opts.climate.name} ({opts.climate.provenance.kind.value})", dtype=object
-    )
+    out["climate"] = out.pop("climate")
     out["catalogue"] = np.full(n, opts.catalogue.digest, dtype=object)
     return out
 
 
 def county_totals(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Totals per county and a 合计 row: buildings, floor area, buildings reaching the
-    threshold, cost and funding shares [fen, exact integer sums], heat/coal/CO2 saved."""
+    threshold, cost and funding shares [fen, exact integer sums], heat/coal/CO2 saved, and
+    the county's climate."""
     county = np.asarray(result["county"], dtype=str)
-    names, inv = np.unique(county, return_inverse=True)
+    names, first, inv = np.unique(county, return_index=True, return_inverse=True)
     k = len(names)
 
     def isum(col):
@@ -246,6 +292,8 @@ def county_totals(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         [format_yuan(int(f), grouping=False) for f in out["cost_fen"]], dtype=object
     )
     out["funding_rule"] = np.full(k + 1, FUNDING_RULE, dtype=object)
+    if "climate" in result:  # every building of a county has the county's climate
+        out["climate"] = np.array([*np.asarray(result["climate"])[first], ""], dtype=object)
     return out
 
 
@@ -254,11 +302,21 @@ def isum_count(inv: np.ndarray, k: int) -> np.ndarray:
     return np.append(acc, acc.sum())
 
 
-def provenance(opts: RunOptions) -> dict:
-    """What the numbers of a run depend on (written beside the results)."""
+def provenance(opts: RunOptions, counties=()) -> dict:
+    """What the numbers of a run depend on (written beside the results): among them the
+    default climate, where the climates come from, and the climate (with its provenance) of
+    each county of the programme's ``county_climates`` and of ``counties`` (those of the
+    table), marking those that use the default."""
+    own = dict(opts.county_climates)
+    names = [*own, *(c for c in dict.fromkeys(str(c) for c in counties) if c not in own)]
     return {
         "engine_version": ENGINE_VERSION,
         "climate": opts.climate.to_dict(),
+        "climate_origin": opts.climate_origin,
+        "county_climates": {
+            name: {**climate_of(name, opts).to_dict(), "is_default": name not in own}
+            for name in names
+        },
         "catalogue": opts.catalogue.provenance(),
         "eta_threshold": opts.threshold
         if opts.threshold is not None
