@@ -171,6 +171,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Survey import.
+# Task workers (and jobs run in a command) lower their CPU priority by this niceness, so that
+# a long import or assessment takes only the cores the web server leaves idle.
+JOBS_NICE = env_int("JOBS_NICE", 10, minimum=0)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024
 # Checked before a survey table is parsed (jigai.surveytable.reader.Limits): its data rows
 # (a county's survey: 盂县, the largest of Yangquan's, has some 27,000 buildings) and what a

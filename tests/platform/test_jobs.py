@@ -288,3 +288,30 @@ def test_worker_survives_a_locked_database():
 
     with pytest.raises(OperationalError):
         run_until_stopped(Broken(), 0, io.StringIO())
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("10", 10), ("0", 0)])
+def test_workers_run_below_the_web_servers_priority(setting, expected, tmp_path):
+    """A task worker (and a job run from a command) lowers its CPU priority by JOBS_NICE, so
+    that a long import takes the cores the web server leaves idle; in a fresh process, since
+    niceness cannot be raised back."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "JOBS_NICE": setting,
+        "DJANGO_SETTINGS_MODULE": "jigai.settings",
+        "SECRET_KEY": "test-" + "x" * 50,
+        "JIGAI_DATA_DIR": str(tmp_path),
+        "JIGAI_HTTPS": "false",
+    }
+    code = (
+        "import os, django; django.setup(); from jigai.jobs.services import lower_priority; "
+        "before = os.nice(0); print(lower_priority() - before, lower_priority() - before)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == [str(expected), str(expected)]  # lowered once, not again on a second call

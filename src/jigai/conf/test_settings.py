@@ -28,3 +28,6 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="jigai-files-")
 # rolled-back transaction reuses the same head with other data, so the suite does not cache
 # (tests/platform/test_stamp.py turns a cache on to test it).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+# Commands run in the test process: it keeps its priority.
+JOBS_NICE = 0

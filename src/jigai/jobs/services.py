@@ -12,6 +12,7 @@ assessment store the same results.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 
 from django.apps import apps
@@ -29,6 +30,18 @@ log = logging.getLogger(__name__)
 
 def job_models() -> list[type[JobBase]]:
     return [m for m in apps.get_models() if issubclass(m, JobBase)]
+
+
+def lower_priority() -> int:
+    """Run this process's long work below the web server's CPU priority (``JOBS_NICE``,
+    POSIX niceness; 0 leaves it as it is): an import or an assessment then takes the cores
+    the web server leaves idle, and page views keep their pace while it runs. Returns the
+    niceness now in force."""
+    step = settings.JOBS_NICE
+    if step <= 0 or not hasattr(os, "nice"):
+        return os.nice(0) if hasattr(os, "nice") else 0
+    current = os.nice(0)
+    return os.nice(max(0, step - current))
 
 
 def enqueue(job: JobBase) -> JobBase:

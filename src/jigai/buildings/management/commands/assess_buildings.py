@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jigai.buildings.assessment import assess_buildings
 from jigai.buildings.models import Building
+from jigai.jobs import services as jobs
 from jigai.jobs.progress import ProgressBars
 from jigai.programmes.services import current_programme
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
             qs = qs.filter(division__code=county)
             if not qs.exists():
                 raise CommandError(f"no buildings in county {county!r}")
+        jobs.lower_priority()  # as a task worker: the web server first
         with ProgressBars(self.stderr) as bars:
             counts = assess_buildings(
                 programme,

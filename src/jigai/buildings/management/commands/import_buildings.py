@@ -39,6 +39,7 @@ class Command(BaseCommand):
             jobs.enqueue(job)
             self.stdout.write(f"queued import job {job.pk} ({job.sha256})")
             return
+        jobs.lower_priority()  # as a task worker: the web server first
         with ProgressBars(self.stderr) as bars:
             job = importer.run(job, echo=bars.echo)
         if job.status != ImportJob.Status.DONE:

@@ -38,6 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, interval, batch, recover, worker_id, **options):
         if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
             raise CommandError("TASKS names another backend: run that backend's own worker instead")
+        niceness = services.lower_priority()
         swept = services.sweep_stale(stale_after=0 if recover else None)
         if swept:
             self.stdout.write(f"marked {swept} job(s) of a dead worker as failed")
@@ -51,7 +52,10 @@ class Command(BaseCommand):
             worker_id=worker_id or get_random_string(32),
             excluded_queue_names=[],
         )
-        self.stdout.write(f"jigai worker {worker.worker_id} waiting for tasks", ending="\n")
+        self.stdout.write(
+            f"jigai worker {worker.worker_id} waiting for tasks (niceness {niceness})",
+            ending="\n",
+        )
         self.stdout.flush()
         worker.configure_signals()
         run_until_stopped(worker, interval, self.stderr)
