@@ -324,6 +324,8 @@ def _export(client, query: str):
     assert response.status_code == 302 and response["Location"] == f"/buildings/jobs/{job.pk}/"
     page = client.get(response["Location"]).content.decode()
     assert f'href="/buildings/jobs/{job.pk}/file/"' in page
+    job.refresh_from_db()
+    assert f"导出楼栋数 {job.result['buildings']}</p>" in page  # labelled, not a raw key
     file = client.get(f"/buildings/jobs/{job.pk}/file/")
     assert file.status_code == 200
     return HttpResponse(b"".join(file.streaming_content))

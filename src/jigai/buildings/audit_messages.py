@@ -1,22 +1,11 @@
 """The audit sentences of the building survey: import, screening, assessment and
 exceptions (registered by :class:`jigai.buildings.apps.BuildingsConfig`)."""
 
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jigai.audit.messages import choice, counts, field_labels, names, register
-from jigai.buildings.models import Screening
+from jigai.buildings.models import AssessOutcome, Screening
 from jigai.buildings.package_rules import rule_label
-
-
-class AssessOutcome(models.TextChoices):
-    """The keys of the counts that ``assessment.assess_buildings`` returns and audits."""
-
-    REACHES = "reaches", _("reaches the threshold")
-    FALLS_SHORT = "falls_short", _("falls short of the threshold")
-    ERROR = "error", _("input error")
-    UNCHANGED = "unchanged", _("unchanged since the last assessment")
-
 
 register("survey.communities", _("Survey import added %(n)d and updated %(m)d communities"))
 register(

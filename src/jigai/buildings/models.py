@@ -331,6 +331,15 @@ class ImportJob(JobBase):
         return Cap.IMPORT_BUILDINGS
 
 
+class AssessOutcome(models.TextChoices):
+    """The keys of the counts that ``assessment.assess_buildings`` returns and audits."""
+
+    REACHES = "reaches", _("reaches the threshold")
+    FALLS_SHORT = "falls_short", _("falls short of the threshold")
+    ERROR = "error", _("input error")
+    UNCHANGED = "unchanged", _("unchanged since the last assessment")
+
+
 class Job(JobBase):
     """Screening or assessment of the buildings a user may see (a county or the city)."""
 
@@ -368,6 +377,15 @@ class Job(JobBase):
         from jigai.buildings.tasks import run_job
 
         return run_job
+
+    def result_rows(self) -> list[tuple[str, object]]:
+        """The result's counts with their labels, in the reader's language."""
+        labels = {
+            self.Kind.SCREEN: dict(Screening.Status.choices),
+            self.Kind.ASSESS: dict(AssessOutcome.choices),
+            self.Kind.EXPORT: {"buildings": _("buildings exported")},
+        }.get(self.kind, {})
+        return [(str(labels.get(k, k)), v) for k, v in self.result.items()]
 
     @property
     def required_capability(self) -> str:

@@ -70,6 +70,10 @@ class JobBase(models.Model):
         """What a user needs to start or retry this kind of job."""
         raise NotImplementedError
 
+    def result_rows(self) -> list[tuple[str, object]]:
+        """The result as (label, value) pairs for the job's page; kinds name their keys."""
+        return list(getattr(self, "result", {}).items())
+
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.REJECTED, self.Status.DONE, self.Status.FAILED)
