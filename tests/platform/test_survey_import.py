@@ -326,6 +326,7 @@ def _export(client, query: str):
     assert f'href="/buildings/jobs/{job.pk}/file/"' in page
     job.refresh_from_db()
     assert f"导出楼栋数 {job.result['buildings']}</p>" in page  # labelled, not a raw key
+    assert f'href="/buildings/?{job.list_query}">返回楼栋列表' in page.replace("&amp;", "&")
     file = client.get(f"/buildings/jobs/{job.pk}/file/")
     assert file.status_code == 200
     return HttpResponse(b"".join(file.streaming_content))

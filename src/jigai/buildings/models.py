@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -377,6 +379,11 @@ class Job(JobBase):
         from jigai.buildings.tasks import run_job
 
         return run_job
+
+    @property
+    def list_query(self) -> str:
+        """An export's filters as the building list's query string (the way back to it)."""
+        return urlencode(self.params)
 
     def result_rows(self) -> list[tuple[str, object]]:
         """The result's counts with their labels, in the reader's language."""
