@@ -8,3 +8,4 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from jigai.projects import audit_messages  # noqa: F401 (registers the sentences)
+        from jigai.projects import integrity  # noqa: F401 (the ledgers checked by jigai verify)

@@ -356,6 +356,7 @@ def record_payment(
                 "building": getattr(building, "pk", None),
                 "household": entry.household,
                 "voucher_use": entry.voucher_use,
+                "on_date": entry.on_date,
             },
         )
     return entry
@@ -408,6 +409,7 @@ def reverse_entry(
             action="money.reverse",
             obj=locked,
             division_code=locked.division.code,
+            business_date=reversal.on_date,
             data={
                 "a": actor.display_name,
                 "l": original.ledger,
@@ -416,6 +418,12 @@ def reverse_entry(
                 "why": reason,
             },
             before={"entry": original.pk, "amount_fen": original.amount_fen},
-            after={"entry": reversal.pk, "amount_fen": reversal.amount_fen, "reason": reason},
+            after={
+                "entry": reversal.pk,
+                "ledger": reversal.ledger,
+                "amount_fen": reversal.amount_fen,
+                "on_date": reversal.on_date,
+                "reason": reason,
+            },
         )
     return reversal
