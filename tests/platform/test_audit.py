@@ -141,10 +141,14 @@ def test_verify_command_reports_intact_chain(db, capsys):
 
 def test_audit_admin_verifies_from_the_page(client_as):
     client = client_as("auditadmin")
+    before = AuditEntry.objects.count()
     response = client.post("/audit/verify/")
     assert response.status_code == 200
     assert response.context["report"].ok
-    assert response.context["report"].checked == AuditEntry.objects.count()
+    assert response.context["report"].checked == before
+    assert response.context["result"].findings == []
+    assert _last().action == "audit.verify"  # the verification itself is audited
+    assert _last().data["n"] == before
 
 
 def test_audit_admin_browses_and_filters(client_as, programme, user):

@@ -107,12 +107,8 @@ def verify_anchors(using: str = "default", path: Path | None = None) -> AnchorRe
     """Check every anchor of the file against the chain in the database."""
     report = AnchorReport()
     lines = read_anchors(path)
-    wanted = {
-        a["seq"] for _n, a in lines if a and isinstance(a.get("seq"), int) and a["seq"] > 0
-    }
-    stored = dict(
-        AuditEntry.objects.using(using).filter(seq__in=wanted).values_list("seq", "hash")
-    )
+    wanted = {a["seq"] for _n, a in lines if a and isinstance(a.get("seq"), int) and a["seq"] > 0}
+    stored = dict(AuditEntry.objects.using(using).filter(seq__in=wanted).values_list("seq", "hash"))
     last = head(using)
     last_seq = last[0] if last else 0
     for number, anchor in lines:

@@ -57,7 +57,7 @@ def record_read(actor, *, page: int, filters: dict) -> None:
 
 def verify_and_record(actor=None, *, actor_name: str | None = None) -> Verification:
     """Verify everything, record that it was done (with the figures), and anchor the head
-    when nothing was found."""
+    (once that record is committed) when nothing was found."""
     result = verify_all()
     with transaction.atomic():
         record(
@@ -68,8 +68,8 @@ def verify_and_record(actor=None, *, actor_name: str | None = None) -> Verificat
             data={"a": actor_name or _who(actor), **result.figures()},
             after={"findings": result.findings[:50], "seconds": round(result.seconds, 3)},
         )
-    if result.ok:
-        anchors.write_anchor()
+        if result.ok:
+            transaction.on_commit(anchors.write_anchor)
     return result
 
 

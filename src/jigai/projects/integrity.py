@@ -52,8 +52,10 @@ def verify_ledgers(using: str = "default") -> CheckReport:
     codes = dict(Project.objects.using(using).values_list("pk", "code"))
     table_totals: dict = defaultdict(int)
     audit_totals: dict = defaultdict(int)
-    rows = LedgerEntry.objects.using(using).order_by("pk").values_list(
-        "pk", "project_id", "ledger", "amount_fen", "on_date"
+    rows = (
+        LedgerEntry.objects.using(using)
+        .order_by("pk")
+        .values_list("pk", "project_id", "ledger", "amount_fen", "on_date")
     )
     for pk, project, ledger, amount, on_date in rows.iterator(chunk_size=2000):
         report.checked += 1
@@ -61,8 +63,7 @@ def verify_ledgers(using: str = "default") -> CheckReport:
         said = audited.pop(pk, None)
         if said is None:
             report.problems.append(
-                f"ledger row {pk} ({codes.get(project)}, {ledger}, {amount} fen) "
-                "has no audit entry"
+                f"ledger row {pk} ({codes.get(project)}, {ledger}, {amount} fen) has no audit entry"
             )
             continue
         audit_totals[said["project"], said["ledger"]] += said["amount_fen"] or 0
