@@ -113,7 +113,6 @@ def sqlite_scenario(tmp_path_factory):
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(ON_PG, reason="the SQLite backup (the PostgreSQL one is below)")
 def test_backup_and_restore_on_sqlite(sqlite_scenario):
     run = sqlite_scenario
     manifest, live, restored = run["manifest"], run["live"], run["restored"]
@@ -135,7 +134,6 @@ def test_backup_and_restore_on_sqlite(sqlite_scenario):
     assert run["restored_file"] == "PK\x03\x04 survey"
 
 
-@pytest.mark.skipif(ON_PG, reason="the SQLite backup (the PostgreSQL one is below)")
 def test_restore_refusals_and_retention_on_sqlite(sqlite_scenario):
     run = sqlite_scenario
     assert run["kept"] == 2  # three backups with --keep 2

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.utils import load_backend
 from django.utils import timezone
 
 from jigai.audit import integrity
@@ -60,16 +61,17 @@ def _sha256(path: Path) -> str:
 @contextlib.contextmanager
 def database_alias(name: str, **overrides):
     """A connection alias to another database (a backup file, a restored database), with the
-    default database's settings otherwise; closed and removed afterwards."""
+    default database's settings otherwise; closed and removed afterwards. The connection is
+    registered for the ORM's ``using(name)`` but not among the configured databases."""
     base = dict(connections["default"].settings_dict)
-    connections.settings[name] = {**base, **overrides}
+    backend = load_backend(overrides.get("ENGINE", base["ENGINE"]))
+    connections[name] = backend.DatabaseWrapper({**base, **overrides}, name)
     try:
         yield name
     finally:
         with contextlib.suppress(AttributeError):
             connections[name].close()
             del connections[name]
-        connections.settings.pop(name, None)
 
 
 def figures(using: str) -> dict:
