@@ -257,12 +257,13 @@ class RestoreReport:
 def _read_manifest(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        raise BackupError(f"{folder} is not a jigai backup (no readable {MANIFEST}: {exc})")
-    dump = folder / manifest["dump"]["file"]
+        dump, archive = folder / manifest["dump"]["file"], folder / manifest["files"]["file"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BackupError(
+            f"{folder} is not a jigai backup (no readable {MANIFEST}: {exc})"
+        ) from None
     if not dump.exists() or _sha256(dump) != manifest["dump"]["sha256"]:
         raise BackupError(f"{dump.name} is missing or differs from the manifest's SHA-256")
-    archive = folder / manifest["files"]["file"]
     if not archive.exists() or _sha256(archive) != manifest["files"]["sha256"]:
         raise BackupError(f"{archive.name} is missing or differs from the manifest's SHA-256")
     return manifest
