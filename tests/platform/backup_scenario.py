@@ -65,7 +65,6 @@ def main(work: Path) -> dict:
     out["manifest"] = manifest
     out["live"] = {
         "head": {"seq": head.seq, "hash": head.hash},
-        "head_action": head.action,
         "audit_rows": AuditEntry.objects.count(),
         "ledger_rows": LedgerEntry.objects.count(),
     }

@@ -1,5 +1,5 @@
-"""The audit sentences of the trail's own oversight: reading, verifying, exporting, anchors
-and backups (registered by :class:`jigai.audit.apps.AuditConfig`)."""
+"""The audit sentences of the trail's own oversight: reading, verifying, exporting and taking the
+anchors (registered by :class:`jigai.audit.apps.AuditConfig`)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +18,3 @@ register(
     _("%(a)s exported %(n)s audit entries (#%(s)s to #%(e)s) as a signed file %(file)s"),
 )
 register("audit.anchors", _("%(a)s downloaded the anchors of the audit trail (%(k)s anchors)"))
-register(
-    "system.backup",
-    _("%(a)s backed up the database to %(file)s (%(n)s audit entries)"),
-)

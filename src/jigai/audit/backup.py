@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from jigai.audit import integrity
 from jigai.audit.anchors import head
-from jigai.audit.services import record, verify_chain
+from jigai.audit.services import verify_chain
 
 MANIFEST = "manifest.json"
 FILES = "files.tar.gz"
@@ -138,9 +138,7 @@ def _new_folder(root: Path) -> Path:
 
 
 def _backup_sqlite(dump: Path) -> dict:
-    source = connections["default"]
-    if source.in_atomic_block:  # SQLite cannot copy a database its own connection is writing
-        raise BackupError("a backup runs outside any transaction (from the command line)")
+    source = connections["default"]  # outside a transaction: see create_backup
     source.ensure_connection()
     target = sqlite3.connect(dump)
     try:
@@ -184,28 +182,17 @@ def _archive_files(target: Path) -> int:
     return count
 
 
-def create_backup(root: Path | None = None, *, actor=None, actor_name: str = "jigai backup"):
-    """Back up the database and the uploaded files into a new folder under ``root``; the
-    backup is recorded in the audit trail first, so that it carries its own record."""
+def create_backup(root: Path | None = None):
+    """Back up the database and the uploaded files into a new folder under ``root``."""
     vendor = connections["default"].vendor
     if vendor not in DUMPS:
         raise BackupError(f"jigai backs up SQLite and PostgreSQL, not {vendor}")
     if vendor == "postgresql":
         _tool("pg_dump")
+    elif connections["default"].in_atomic_block:  # SQLite cannot copy what it is writing
+        raise BackupError("a backup runs outside any transaction (from the command line)")
     started = time.perf_counter()
     folder = _new_folder(Path(root or settings.BACKUP_DIR))
-    last = head()
-    with transaction.atomic():
-        record(
-            actor=actor,
-            actor_name=actor_name if actor is None else None,
-            action="system.backup",
-            data={
-                "a": getattr(actor, "display_name", "") or actor_name,
-                "file": folder.name,
-                "n": (last[0] if last else 0) + 1,
-            },
-        )
     dump = folder / DUMPS[vendor]
     found = _backup_sqlite(dump) if vendor == "sqlite" else _backup_postgresql(dump)
     files = _archive_files(folder / FILES)
