@@ -253,3 +253,25 @@ def test_signed_export_detects_an_edited_csv(db, user):
         for n, data in files.items():
             archive.writestr(n, data)
     assert oversight.check_export(edited.getvalue()) == ["the CSV differs from the one signed"]
+
+
+def test_the_key_file_is_created_0600_and_refused_when_readable_by_others(db, settings, tmp_path):
+    import os
+    import stat
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from jigai.audit import keys
+
+    settings.AUDIT_HMAC_KEY = ""
+    settings.AUDIT_HMAC_KEY_FILE = tmp_path / "data" / "audit-hmac.key"
+    call_command("setup", "--no-static", stdout=__import__("io").StringIO())
+    path = settings.AUDIT_HMAC_KEY_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(path.read_text().strip()) == 64
+    with transaction.atomic():
+        entry = audit.record(actor=None, actor_name="t", action="demo.load", data={"n": 1})
+    assert audit.entry_hash(entry) == entry.hash
+    os.chmod(path, 0o644)
+    with pytest.raises(ImproperlyConfigured, match="chmod 600"):
+        keys.hmac_key()

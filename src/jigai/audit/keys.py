@@ -11,6 +11,7 @@ of a restored database cannot be verified.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -47,11 +48,18 @@ def hmac_key() -> bytes:
     if configured:
         return configured.encode("utf-8")
     path, _created = ensure_key_file()
-    if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
+    found = path.stat()
+    if os.name == "posix" and stat.S_IMODE(found.st_mode) & 0o077:
         raise ImproperlyConfigured(
             f"The audit key file {path} is readable by others: chmod 600 it."
         )
-    key = path.read_text(encoding="ascii").strip()
+    return _read_key(str(path), found.st_mtime_ns, found.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_key(path: str, mtime_ns: int, size: int) -> bytes:
+    """The key file's key (read again only when the file changes)."""
+    key = Path(path).read_text(encoding="ascii").strip()
     if len(key) < 32:
         raise ImproperlyConfigured(f"The audit key file {path} holds no usable key.")
     return key.encode("ascii")
