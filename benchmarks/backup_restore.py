@@ -11,6 +11,7 @@ check of every table's rows, the money per ledger, the head and the whole keyed 
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -71,6 +72,7 @@ def main() -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{into}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)  # the copies are as large as the database
     return 0 if report.ok else 1
 
 
