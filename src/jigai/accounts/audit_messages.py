@@ -4,7 +4,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from jigai.audit.messages import choice, choice_list, field_labels, register
-from jigai.core.roles import Role
+from jigai.core.roles import Duty, Role
 
 register("security.login_locked", _("Login as “%(u)s” refused: the account is locked"))
 register("security.lockout", _("Account “%(u)s” locked after %(n)d failed logins"))
@@ -20,6 +20,12 @@ register(
     "user.create_admin",
     _("Created the administrator %(u)s (%(r)s) from the command line"),
     r=choice(Role),
+)
+register(
+    "user.refused",
+    _("Change of the account %(u)s (%(o)s; roles: %(r)s) refused: %(why)s"),
+    r=choice_list(Role),
+    why=choice(Duty),
 )
 register("organisation.create", _("%(a)s registered the organisation %(o)s"))
 register("reference.load", _("Loaded reference data of %(c)s: %(n)d record(s) created or changed"))

@@ -7,9 +7,11 @@ approve, fund and audit across counties):
 - a user with ``Cap.VIEW_ALL_COUNTIES`` (the city bureaus, the inspector) sees every county;
 - a county user (``Cap.VIEW_OWN_COUNTY`` and an organisation inside a county) sees only the
   records of that county;
-- anyone else (a contractor, a supervisor, a test lab) sees only the records of the projects
-  their organisation builds, and what they own themselves (a model's ``scope_owner``, e.g.
-  the jobs they started), nothing else;
+- a contractor (``PROJECT_PARTY_ROLES`` in a ``PROJECT_PARTIES`` body) sees only the
+  records of the projects their organisation builds, and what they own themselves (a model's
+  ``scope_owner``, e.g. the jobs they started), nothing else;
+- an administrator sees only what they own; an account whose roles do not fit its
+  organisation (``core.roles.ALLOWED_PLACEMENT``) sees nothing;
 - a model may also require a capability to be seen at all (projects: ``VIEW_PROJECTS``).
 
 A county-owned model says where its county is, and where its contractor is when it has one,
@@ -42,16 +44,30 @@ class Scope:
 
     @classmethod
     def of(cls, user) -> Scope:
-        from jigai.core.roles import Cap
+        """The view of ``user``, from their roles *and* their organisation: only the roles
+        that fit the organisation count (``User.placed_roles``), so a county role held in a
+        contractor (moved there after the roles were set) sees nothing, never the city nor
+        another organisation's projects."""
+        from jigai.core.roles import PROJECT_PARTIES, PROJECT_PARTY_ROLES, Cap
 
         if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return cls(False, None, None)
+            return cls.nothing()
         if user.can(Cap.VIEW_ALL_COUNTIES):
             return cls(True, None, None, user.pk)
         county = user.county
         if county is not None and user.can(Cap.VIEW_OWN_COUNTY):
             return cls(False, county.pk, None, user.pk)
-        return cls(False, None, user.organisation_id, user.pk)
+        roles = user.placed_roles
+        if roles & PROJECT_PARTY_ROLES and user.organisation.kind in PROJECT_PARTIES:
+            return cls(False, None, user.organisation_id, user.pk)
+        if roles:  # an administrator: what they own themselves, nothing of the counties
+            return cls(False, None, None, user.pk)
+        return cls.nothing()
+
+    @classmethod
+    def nothing(cls) -> Scope:
+        """The empty view (no account, no role that fits the organisation)."""
+        return cls(False, None, None)
 
     def sharing_key(self) -> tuple:
         """Equal for two users who see the same records (one county, or the whole city),
