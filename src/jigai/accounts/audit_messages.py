@@ -6,6 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from jigai.audit.messages import choice, choice_list, field_labels, register
 from jigai.core.roles import Duty, Role
 
+
+def model_name(label) -> str:
+    """A model's label ("projects.Project") as its verbose name, in the reader's language."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return str(label)
+
+
 register("security.login_locked", _("Login as “%(u)s” refused: the account is locked"))
 register("security.lockout", _("Account “%(u)s” locked after %(n)d failed logins"))
 register("security.login_failed", _("Failed login as “%(u)s” (%(n)d in a row)"))
@@ -26,6 +37,11 @@ register(
     _("Change of the account %(u)s (%(o)s; roles: %(r)s) refused: %(why)s"),
     r=choice_list(Role),
     why=choice(Duty),
+)
+register(
+    "access.refused",
+    _("%(a)s was refused %(t)s #%(id)s outside their scope (%(path)s)"),
+    t=model_name,
 )
 register("organisation.create", _("%(a)s registered the organisation %(o)s"))
 register("reference.load", _("Loaded reference data of %(c)s: %(n)d record(s) created or changed"))

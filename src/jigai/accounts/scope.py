@@ -22,15 +22,22 @@ as class attributes read by ``ScopedQuerySet``::
         scope_contractor = "project__contractor"
         objects = ScopedQuerySet.as_manager()
 
-``Model.objects.for_user(user)`` is then the only way to list records for a user, and
-``in_scope(obj, user)`` the only way to check one record (the same rule, as a query).
+``Model.objects.for_user(user)`` is then the only way to list records for a user,
+``in_scope(obj, user)`` the only way to check one record (the same rule, as a query), and
+``get_visible_or_404(queryset, request, pk=…)`` the only way a view fetches one record by
+id: a record that exists but lies outside the user's scope answers 404 like a missing one,
+and the attempt is written to the audit trail (``access.refused``, rate-limited).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
+from django.http import Http404
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -124,3 +131,67 @@ class ScopedQuerySet(models.QuerySet):
 def in_scope(obj: models.Model, user) -> bool:
     """Whether ``user`` may see (and so act on) the county-owned record ``obj``."""
     return type(obj)._default_manager.for_user(user).filter(pk=obj.pk).exists()
+
+
+def get_visible_or_404(queryset, request, **lookup):
+    """The one record of ``queryset`` (a county-owned model's, perhaps narrowed further)
+    matching ``lookup`` within the scope of ``request.user``; 404 otherwise. When such a
+    record exists outside the user's scope, the attempt is audited (:func:`refused_access`)."""
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    try:
+        return queryset.for_user(request.user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        pass
+    except queryset.model.MultipleObjectsReturned:  # pragma: no cover - lookups are by key
+        raise Http404 from None
+    manager = queryset.model._default_manager
+    try:
+        hidden = (
+            manager.filter(**lookup)
+            .exclude(pk__in=manager.for_user(request.user).values("pk"))
+            .first()
+        )
+    except (ValueError, TypeError):
+        hidden = None
+    if hidden is not None:
+        refused_access(request, hidden)
+    raise Http404
+
+
+def refused_access(request, obj) -> None:
+    """Write a refused request for ``obj`` (a record outside the user's scope) to the audit
+    trail: who, the path, the record and the user's scope; at most
+    ``ACCESS_REFUSALS_AUDITED_PER_MINUTE`` such rows per user and minute."""
+    from jigai.accounts.models import User
+    from jigai.audit import services as audit
+    from jigai.audit.models import AuditEntry
+
+    user = request.user
+    if not getattr(user, "pk", None):
+        return
+    scope = Scope.of(user)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one writer per user
+        recent = AuditEntry.objects.filter(
+            actor_id=user.pk,
+            action="access.refused",
+            recorded_at__gte=timezone.now() - dt.timedelta(minutes=1),
+        ).count()
+        if recent >= settings.ACCESS_REFUSALS_AUDITED_PER_MINUTE:
+            return
+        audit.record(
+            actor=user,
+            action="access.refused",
+            outcome=AuditEntry.Outcome.REFUSED,
+            obj=obj,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            division_code=user.organisation.division.code,
+            data={
+                "a": user.display_name,
+                "t": obj._meta.label,
+                "id": str(obj.pk),
+                "path": request.path[:200],
+                "s": ":".join(str(k) for k in scope.sharing_key()),
+            },
+        )
