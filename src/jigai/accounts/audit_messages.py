@@ -17,6 +17,19 @@ def model_name(label) -> str:
         return str(label)
 
 
+def scope_name(key) -> str:
+    """A scope's sharing key as stored ("city", "county:3", "own:…") in words."""
+    from jigai.accounts.models import Division
+
+    kind, _sep, rest = str(key).partition(":")
+    if kind == "city":
+        return str(_("the whole city"))
+    if kind == "county":
+        division = Division.objects.filter(pk=rest).first()
+        return division.name if division else str(key)
+    return str(_("only their own records"))
+
+
 register("security.login_locked", _("Login as “%(u)s” refused: the account is locked"))
 register("security.lockout", _("Account “%(u)s” locked after %(n)d failed logins"))
 register("security.login_failed", _("Failed login as “%(u)s” (%(n)d in a row)"))
@@ -40,8 +53,9 @@ register(
 )
 register(
     "access.refused",
-    _("%(a)s was refused %(t)s #%(id)s outside their scope (%(path)s)"),
+    _("%(a)s (who sees %(s)s) was refused %(t)s #%(id)s (%(path)s)"),
     t=model_name,
+    s=scope_name,
 )
 register("organisation.create", _("%(a)s registered the organisation %(o)s"))
 register("reference.load", _("Loaded reference data of %(c)s: %(n)d record(s) created or changed"))
