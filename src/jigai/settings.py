@@ -113,6 +113,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
+# At most this many refused requests for another scope's record are written to the audit
+# trail per user and minute (jigai.accounts.scope.get_visible_or_404): every refusal is
+# refused, but a scan of ids cannot flood the trail.
+ACCESS_REFUSALS_AUDITED_PER_MINUTE = env_int("ACCESS_REFUSALS_AUDITED_PER_MINUTE", 10, minimum=1)
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 # Idle timeout: jigai.accounts.middleware.IdleTimeoutMiddleware logs a session out after
 # SESSION_IDLE_MINUTES without a request. It rewrites the session's last-activity stamp

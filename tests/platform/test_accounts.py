@@ -169,8 +169,13 @@ def test_account_lifecycle_through_the_pages(client_as, db):
 
 
 def test_county_officer_role_needs_a_county_organisation(db, user):
-    with pytest.raises(BusinessError, match="county-level organisation"):
+    with pytest.raises(BusinessError, match="may not hold the role") as refused:
         services.set_roles(user("fgw_approver"), {Role.COUNTY_OFFICER}, actor=user("secadmin"))
+    assert refused.value.details == [
+        "County officer: County/district government、Street office、"
+        "Community / residents' committee, inside a county."
+    ]
+    assert user("fgw_approver").roles == {Role.APPROVER}
 
 
 def test_password_change_enforces_policy(client_as, user):

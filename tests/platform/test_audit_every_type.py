@@ -16,11 +16,13 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.http import Http404
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
 from jigai.accounts import services as accounts
 from jigai.accounts.models import Division, Organisation, User
+from jigai.accounts.scope import get_visible_or_404
 from jigai.audit import messages
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
@@ -28,7 +30,7 @@ from jigai.buildings import importer
 from jigai.buildings.eligibility import grant_exception
 from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
 from jigai.buildings.package_rules import grant_rule_exception, revoke_rule_exception
-from jigai.core.roles import Role
+from jigai.core.roles import DutyRefused, Role
 from jigai.engine import ENGINE_VERSION
 from jigai.jobs import services as jobs
 from jigai.programmes import services as programmes
@@ -60,9 +62,9 @@ def _walk_accounts(user):
     city = Division.objects.get(code="yangquan")
     lab = accounts.create_organisation(
         actor=user("sysadmin"),
-        name="阳泉市建筑节能检测中心（审计测试）",
-        short_name="检测中心",
-        kind=Organisation.Kind.TEST_LAB,
+        name="阳泉市建筑节能监督站（审计测试）",
+        short_name="节能监督站",
+        kind=Organisation.Kind.SUPERVISION_BODY,
         division=city,
     )
     tester = accounts.create_user(
@@ -73,7 +75,9 @@ def _walk_accounts(user):
         last_name="杨检测",
     )
     accounts.update_user(tester, {"phone": "0353-1234567"}, actor=user("sysadmin"))
-    accounts.set_roles(tester, {Role.INSPECTOR, Role.AUDITOR}, actor=user("secadmin"))
+    with pytest.raises(DutyRefused):  # user.refused: a pair of separated duties
+        accounts.set_roles(tester, {Role.INSPECTOR, Role.CONTRACTOR}, actor=user("secadmin"))
+    accounts.set_roles(tester, {Role.INSPECTOR}, actor=user("secadmin"))
     accounts.change_own_password(
         tester, old_password="Walk@2023-first", new_password="Walk@2023-second"
     )
@@ -81,7 +85,7 @@ def _walk_accounts(user):
         username="walk_auditadmin",
         password="Walk@2023-admin",
         role=Role.AUDIT_ADMIN,
-        organisation=lab,
+        organisation=Organisation.objects.get(kind=Organisation.Kind.IT),
         name="秦审计",
     )
 
@@ -246,6 +250,48 @@ def _walk(programme, user):
     _walk_project(programme, user)
     _walk_other_project(programme, user)
     _walk_jobs(user)
+    _walk_duties(programme, user)
+
+
+def _walk_duties(programme, user):
+    """A refused request for another county's record (access.refused), and the officer who
+    declared a project, moved to the development & reform commission as approver, refused
+    its approval (project.refused). Last: it moves yx_officer."""
+    other = Building.objects.filter(division__code="yuxian").first()
+    request = RequestFactory().get(f"/buildings/{other.pk}/", REMOTE_ADDR="10.0.0.8")
+    request.user = user("pd_officer")
+    with pytest.raises(Http404):
+        get_visible_or_404(Building, request, pk=other.pk)
+    officer = user("yx_officer")
+    category = programme.categories.get(code="residential_standalone")
+    project = services.create_project(
+        programme=programme, category=category, name="四眼原则", actor=officer
+    )
+    free = Building.objects.filter(
+        division__code="yuxian",
+        screenings__programme=programme,
+        screenings__status=Screening.Status.ELIGIBLE,
+        screenings__category=category,
+        project_items__isnull=True,
+    ).order_by("pk")[:1]
+    services.add_buildings(project, list(free), actor=officer)
+    for item in project.items.all():
+        services.set_design(
+            item,
+            measures=[],
+            eta=Decimal("0.4"),
+            cost_fen=180 * 100 * int(item.floor_area_m2),
+            window_fen=60 * 100 * int(item.floor_area_m2),
+            source="entered",
+            actor=officer,
+        )
+    _take(project, "declare", "yx_officer", user, 0)
+    drc = Organisation.objects.get(short_name="市发改委")
+    accounts.set_roles(user("yx_officer"), set(), actor=user("secadmin"))
+    accounts.update_user(user("yx_officer"), {"organisation": drc}, actor=user("sysadmin"))
+    accounts.set_roles(user("yx_officer"), {Role.APPROVER}, actor=user("secadmin"))
+    with pytest.raises(DutyRefused):
+        _take(project, "approve", "yx_officer", user, 1)
 
 
 CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # how a choice's code looks
@@ -329,9 +375,8 @@ def test_sentences_of_the_walk_in_full(programme, user):
         f"李立项: Return for revision — {code} from “Declared (申报)” to "
         "“Returned for revision”（补充结构安全鉴定报告）"
     )
-    assert sentence("user.roles", "en") == (
-        "沈安全 set the roles of walk_tester to: Auditor (city audit bureau)、"
-        "Quality and safety inspector"
+    assert sentence("user.roles", "en", u="walk_tester") == (
+        "沈安全 set the roles of walk_tester to: Quality and safety inspector"
     )
     assert sentence("security.lockout", "en") == (
         f"Account “pd_officer” locked after {settings.LOCKOUT_FAILURES} failed logins"

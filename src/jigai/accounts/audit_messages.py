@@ -4,7 +4,31 @@
 from django.utils.translation import gettext_lazy as _
 
 from jigai.audit.messages import choice, choice_list, field_labels, register
-from jigai.core.roles import Role
+from jigai.core.roles import Duty, Role
+
+
+def model_name(label) -> str:
+    """A model's label ("projects.Project") as its verbose name, in the reader's language."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return str(label)
+
+
+def scope_name(key) -> str:
+    """A scope's sharing key as stored ("city", "county:3", "own:…") in words."""
+    from jigai.accounts.models import Division
+
+    kind, _sep, rest = str(key).partition(":")
+    if kind == "city":
+        return str(_("the whole city"))
+    if kind == "county":
+        division = Division.objects.filter(pk=rest).first()
+        return division.name if division else str(key)
+    return str(_("only their own records"))
+
 
 register("security.login_locked", _("Login as “%(u)s” refused: the account is locked"))
 register("security.lockout", _("Account “%(u)s” locked after %(n)d failed logins"))
@@ -20,6 +44,18 @@ register(
     "user.create_admin",
     _("Created the administrator %(u)s (%(r)s) from the command line"),
     r=choice(Role),
+)
+register(
+    "user.refused",
+    _("Change of the account %(u)s (%(o)s; roles: %(r)s) refused: %(why)s"),
+    r=choice_list(Role),
+    why=choice(Duty),
+)
+register(
+    "access.refused",
+    _("%(a)s (who sees %(s)s) was refused %(t)s #%(id)s (%(path)s)"),
+    t=model_name,
+    s=scope_name,
 )
 register("organisation.create", _("%(a)s registered the organisation %(o)s"))
 register("reference.load", _("Loaded reference data of %(c)s: %(n)d record(s) created or changed"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from jigai.core.roles import ADMIN_ROLES, CAPABILITIES, Role
+from jigai.core.roles import CAPABILITIES, Role, placed
 
 
 class Division(models.Model):
@@ -144,9 +144,15 @@ class User(AbstractUser):
         return frozenset(self.role_assignments.values_list("role", flat=True))
 
     @cached_property
+    def placed_roles(self) -> frozenset[str]:
+        """The roles that fit the account's organisation (``core.roles.ALLOWED_PLACEMENT``):
+        only these carry capabilities and a view, whatever was written around the services."""
+        return placed(self.roles, self.organisation)
+
+    @cached_property
     def capabilities(self) -> frozenset[str]:
         caps: set[str] = set()
-        for role in self.roles:
+        for role in self.placed_roles:
             caps |= CAPABILITIES.get(role, frozenset())
         return frozenset(caps)
 
@@ -185,11 +191,6 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
-
-    @staticmethod
-    def conflicts(roles: set[str]) -> bool:
-        """True when an administrator role is combined with any other role."""
-        return bool(roles & ADMIN_ROLES) and len(roles) > 1
 
 
 class LoginThrottle(models.Model):

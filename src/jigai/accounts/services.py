@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -16,7 +17,16 @@ from jigai.accounts.models import LoginThrottle, Organisation, RoleAssignment, U
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
 from jigai.core.errors import BusinessError, require
-from jigai.core.roles import Cap, Role
+from jigai.core.roles import (
+    ADMIN_ROLES,
+    ALLOWED_PLACEMENT,
+    Cap,
+    Duty,
+    DutyRefused,
+    Role,
+    broken_duties,
+    misplaced,
+)
 
 USER_FIELDS = ["username", "last_name", "first_name", "email", "phone", "organisation", "is_active"]
 
@@ -141,53 +151,62 @@ def _check_password(password: str, user: User) -> None:
         ) from exc
 
 
-@transaction.atomic
 def create_user(
     *, actor, username: str, organisation: Organisation, password: str, **fields
 ) -> User:
     """The system administrator opens an account (with no role yet)."""
     require(actor, Cap.MANAGE_USERS)
-    if User.objects.filter(username=username).exists():
-        raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
-    user = User(username=username, organisation=organisation, **fields)
-    _check_password(password, user)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    audit.record(
-        actor=actor,
-        action="user.create",
-        obj=user,
-        division_code=_division_code(user),
-        data={"a": actor.display_name, "u": user.username, "o": organisation.name},
-        after=audit.model_snapshot(user, USER_FIELDS),
-    )
+    with refusals_audited(actor, username, organisation, set()), transaction.atomic():
+        if User.objects.filter(username=username).exists():
+            raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
+        check_roles(set(), organisation)
+        user = User(username=username, organisation=organisation, **fields)
+        _check_password(password, user)
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        audit.record(
+            actor=actor,
+            action="user.create",
+            obj=user,
+            division_code=_division_code(user),
+            data={"a": actor.display_name, "u": user.username, "o": organisation.name},
+            after=audit.model_snapshot(user, USER_FIELDS),
+        )
     return user
 
 
-@transaction.atomic
 def update_user(user: User, changes: dict, *, actor) -> User:
+    """The system administrator changes an account; its roles must fit a new organisation,
+    and another administrator's account is not changed here (``Duty.ADMIN_PROTECTED``)."""
     require(actor, Cap.MANAGE_USERS)
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    if locked.pk == actor.pk and changes.get("is_active") is False:
-        raise BusinessError(_("You cannot deactivate your own account."))
-    before = audit.model_snapshot(locked, USER_FIELDS)
-    for name, value in changes.items():
-        if name not in USER_FIELDS or name == "username":
-            raise BusinessError(_("“%(f)s” cannot be changed here.") % {"f": name})
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.save()
-    old, new = audit.diff(before, audit.model_snapshot(locked, USER_FIELDS))
-    audit.record(
-        actor=actor,
-        action="user.update",
-        obj=locked,
-        division_code=_division_code(locked),
-        data={"a": actor.display_name, "f": audit.field_names(new), "u": locked.username},
-        before=old,
-        after=new,
-    )
+    with (
+        refusals_audited(actor, user.username, user.organisation, user.roles),
+        transaction.atomic(),
+    ):
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.pk == actor.pk and changes.get("is_active") is False:
+            raise BusinessError(_("You cannot deactivate your own account."))
+        protect_administrators(locked, actor)
+        before = audit.model_snapshot(locked, USER_FIELDS)
+        for name, value in changes.items():
+            if name not in USER_FIELDS or name == "username":
+                raise BusinessError(_("“%(f)s” cannot be changed here.") % {"f": name})
+            setattr(locked, name, value)
+        if "organisation" in changes:
+            check_roles(set(locked.roles), locked.organisation)
+        locked.full_clean()
+        locked.save()
+        old, new = audit.diff(before, audit.model_snapshot(locked, USER_FIELDS))
+        audit.record(
+            actor=actor,
+            action="user.update",
+            obj=locked,
+            division_code=_division_code(locked),
+            data={"a": actor.display_name, "f": audit.field_names(new), "u": locked.username},
+            before=old,
+            after=new,
+        )
     return locked
 
 
@@ -210,55 +229,125 @@ def change_own_password(user: User, *, old_password: str, new_password: str) -> 
     )
 
 
-@transaction.atomic
+# --------------------------------------------------------------------------- duties
+def check_roles(roles: set[str], organisation: Organisation) -> None:
+    """Refuse a set of roles that breaks a separation-of-duties rule or does not fit the
+    organisation (``core.roles.INCOMPATIBLE`` and ``ALLOWED_PLACEMENT``)."""
+    for rule in broken_duties(roles):
+        a, b = rule.held_pair(roles)
+        raise DutyRefused(
+            _("The roles “%(a)s” and “%(b)s” cannot be combined: %(why)s.")
+            % {"a": Role(a).label, "b": Role(b).label, "why": rule.duty.label},
+            duty=rule.duty,
+        )
+    wrong = misplaced(roles, organisation)
+    if wrong:
+        raise DutyRefused(
+            _("%(o)s (%(k)s) may not hold the role(s): %(r)s.")
+            % {
+                "o": organisation.name,
+                "k": organisation.get_kind_display(),
+                "r": "、".join(str(Role(r).label) for r in wrong),
+            },
+            duty=Duty.PLACEMENT,
+            details=[_placement_text(r) for r in wrong],
+        )
+
+
+def _placement_text(role: str) -> str:
+    placement = ALLOWED_PLACEMENT[role]
+    kinds = "、".join(
+        str(label) for value, label in Organisation.Kind.choices if value in placement.kinds
+    )
+    where = {
+        "city": _("at city level"),
+        "county": _("inside a county"),
+        "any": _("anywhere"),
+    }[placement.level]
+    return _("%(r)s: %(k)s, %(w)s.") % {"r": Role(role).label, "k": kinds, "w": where}
+
+
+def protect_administrators(target: User, actor) -> None:
+    """Refuse a change to another administrator's account (deactivating, demoting, roles,
+    password, organisation): the three administrators check each other, so none of them
+    can disable another; the break-glass path is the command line (``create_admin``)."""
+    if target.roles & ADMIN_ROLES and target.pk != getattr(actor, "pk", None):
+        raise DutyRefused(
+            _(
+                "The account of an administrator (system, security, audit) cannot be changed "
+                "by another administrator; the break-glass path is the command line."
+            ),
+            duty=Duty.ADMIN_PROTECTED,
+        )
+
+
+@contextmanager
+def refusals_audited(actor, username: str, organisation: Organisation, roles):
+    """Write a refusal by a duty rule to the audit trail once the refused change rolled
+    back (enter this before the change's ``transaction.atomic``)."""
+    try:
+        yield
+    except DutyRefused as exc:
+        audit.record_security_event(
+            actor=actor,
+            actor_name=None if actor is not None else _("command line"),
+            action="user.refused",
+            outcome=AuditEntry.Outcome.REFUSED,
+            division_code=organisation.division.code,
+            data={"u": username, "o": organisation.name, "r": sorted(roles), "why": exc.duty},
+        )
+        raise
+
+
 def set_roles(user: User, roles: set[str], *, actor) -> None:
-    """The security administrator grants and withdraws roles."""
+    """The security administrator grants and withdraws roles, within the separation of
+    duties and the roles the account's organisation may hold."""
     require(actor, Cap.ASSIGN_ROLES)
     unknown = roles - set(Role.values)
     if unknown:
         raise BusinessError(_("Unknown role(s): %(r)s") % {"r": ", ".join(sorted(unknown))})
-    if RoleAssignment.conflicts(roles):
-        raise BusinessError(
-            _(
-                "An administrator role (system, security, audit) cannot be combined with any other role."
+    with refusals_audited(actor, user.username, user.organisation, roles), transaction.atomic():
+        locked = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+        check_roles(roles, locked.organisation)
+        if locked.pk == actor.pk:
+            raise BusinessError(_("Nobody may change their own roles."))
+        protect_administrators(locked, actor)
+        if roles & ADMIN_ROLES:
+            raise DutyRefused(
+                _("Administrator roles are given only from the command line (create_admin)."),
+                duty=Duty.ADMIN_PROTECTED,
             )
+        before = sorted(locked.role_assignments.values_list("role", flat=True))
+        locked.role_assignments.exclude(role__in=roles).delete()
+        for role in roles - set(before):
+            RoleAssignment.objects.create(user=locked, role=role)
+        after = sorted(roles)
+        if before == after:
+            raise BusinessError(_("Nothing to change."))
+        audit.record(
+            actor=actor,
+            action="user.roles",
+            obj=locked,
+            division_code=_division_code(locked),
+            data={"a": actor.display_name, "u": locked.username, "r": list(after)},
+            before={"roles": before},
+            after={"roles": after},
         )
-    if user.pk == actor.pk:
-        raise BusinessError(_("Nobody may change their own roles."))
-    county_roles = {Role.COUNTY_OFFICER}
-    if roles & county_roles and user.county is None:
-        raise BusinessError(_("A county officer must belong to a county-level organisation."))
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    before = sorted(locked.role_assignments.values_list("role", flat=True))
-    locked.role_assignments.exclude(role__in=roles).delete()
-    for role in roles - set(before):
-        RoleAssignment.objects.create(user=locked, role=role)
-    after = sorted(roles)
-    if before == after:
-        raise BusinessError(_("Nothing to change."))
-    audit.record(
-        actor=actor,
-        action="user.roles",
-        obj=locked,
-        division_code=_division_code(locked),
-        data={"a": actor.display_name, "u": locked.username, "r": list(after)},
-        before={"roles": before},
-        after={"roles": after},
-    )
 
 
 def create_administrator(
     *, username: str, password: str, role: str, organisation: Organisation, name: str = ""
 ) -> User:
     """Bootstrap one of the three separated administrators from the command line
-    (there is no built-in admin/admin)."""
-    if role not in {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}:
+    (there is no built-in admin/admin); the break-glass path, audited."""
+    if role not in ADMIN_ROLES:
         raise BusinessError(
             _("Only the system, security and audit administrators are created this way.")
         )
-    with transaction.atomic():
+    with refusals_audited(None, username, organisation, {role}), transaction.atomic():
         if User.objects.filter(username=username).exists():
             raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
+        check_roles({role}, organisation)
         user = User(username=username, organisation=organisation, last_name=name)
         _check_password(password, user)
         user.set_password(password)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jigai.accounts.models import Division, Organisation, RoleAssignment, User
+from jigai.accounts.services import check_roles
 from jigai.audit import services as audit
 from jigai.buildings import importer
 from jigai.buildings.assessment import assess_buildings
@@ -93,6 +94,7 @@ def load_demo(*, buildings: int = DEMO_BUILDINGS) -> tuple[str, list[DemoLogin]]
         org = Organisation.objects.get(name=row["organisation"])
         user = User.objects.filter(username=row["username"]).first()
         if user is None:
+            check_roles(set(row["roles"]), org)  # the demo keeps the separation of duties
             user = User(username=row["username"], last_name=row["name"], organisation=org)
             validate_password(password, user)
             user.set_password(password)

@@ -4,6 +4,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from jigai.audit.messages import choice, in_brackets, percent, register, yuan
+from jigai.core.roles import Duty
 from jigai.projects.models import DesignSource, Ledger, ProjectFunding, Stage
 from jigai.projects.workflow import ACTIONS
 
@@ -66,6 +67,12 @@ for _ledger in Ledger.values:
         l=choice(Ledger),
         y=yuan,
     )
+register(
+    "project.refused",
+    _("%(a)s was refused “%(act)s” of %(p)s: %(why)s"),
+    act=_workflow_action,
+    why=choice(Duty),
+)
 register(
     "money.reverse",
     _("%(a)s reversed %(l)s of %(y)s yuan (voucher %(r)s): %(why)s"),

@@ -2,10 +2,11 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jigai.accounts.scope import get_visible_or_404
 from jigai.audit.models import AuditEntry
 from jigai.buildings.models import Building, Screening
 from jigai.core.errors import BusinessError
@@ -30,19 +31,16 @@ from jigai.projects.models import (
     DesignSource,
     Household,
     Ledger,
-    LedgerEntry,
     Project,
-    ProjectBuilding,
     Stage,
 )
 from jigai.projects.progress import late_nodes
 
 
 def _project(request, pk) -> Project:
-    return get_object_or_404(
-        Project.objects.for_user(request.user).select_related(
-            "programme", "division", "category", "contractor"
-        ),
+    return get_visible_or_404(
+        Project.objects.select_related("programme", "division", "category", "contractor"),
+        request,
         pk=pk,
     )
 
@@ -183,7 +181,7 @@ def owners(request, pk):
 def building_owners(request, building):
     """The building page's card of the owners' share in the project that holds it (a
     fragment the building page loads; empty when the building is in no project)."""
-    b = get_object_or_404(Building.objects.for_user(request.user), pk=building)
+    b = get_visible_or_404(Building, request, pk=building)
     row = plans.building_owners_row(b, current_programme())
     if (
         row is not None
@@ -201,7 +199,7 @@ def household_list(request, pk, item):
     form = HouseholdsForm(request.POST, request.FILES)
 
     def run(project):
-        target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        target = get_visible_or_404(project.items, request, pk=item)
         if not form.is_valid():
             raise BusinessError(
                 _("The household list was not saved."),
@@ -274,7 +272,7 @@ def design(request, pk, item):
     form = DesignForm(request.POST)
 
     def run(project):
-        target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        target = get_visible_or_404(project.items, request, pk=item)
         if request.POST.get("source") == DesignSource.OPTIMISER:
             services.design_from_assessment(target, actor=request.user)
             return _("The optimiser's package was taken.")
@@ -360,7 +358,7 @@ def reverse(request, pk, entry):
     form = ReverseForm(request.POST)
 
     def run(project):
-        target = get_object_or_404(LedgerEntry, pk=entry, project=project)
+        target = get_visible_or_404(project.ledger, request, pk=entry)
         funding.reverse_entry(target, reason=form.data.get("reason", ""), actor=request.user)
         return _("Entry reversed.")
 
@@ -373,7 +371,7 @@ def as_built(request, pk, item):
     form = AsBuiltForm(request.POST)
 
     def run(project):
-        target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        target = get_visible_or_404(project.items, request, pk=item)
         if request.POST.get("method") == "engine":
             services.as_built_by_engine(
                 target, report=request.POST.get("report", "").strip(), actor=request.user
