@@ -37,13 +37,12 @@ def create_project(
         raise BusinessError(_("The category is not one of this programme year's."))
     if not (name or "").strip():
         raise BusinessError(_("Give the project a name."))
-    seq = Project.objects.filter(programme=programme, division=division).count() + 1
     project = Project.objects.create(
         programme=programme,
         division=division,
         category=category,
         name=name.strip(),
-        code=f"{programme.year}-{division.code}-{seq:03d}",
+        code=_next_code(programme, division),
     )
     audit.record(
         actor=actor,
@@ -55,6 +54,26 @@ def create_project(
     )
     refresh_plan(project, actor=actor)
     return project
+
+
+def _next_code(programme: Programme, division) -> str:
+    """The next project number of the county in the programme year, "2023-yuxian-007".
+
+    Taken under a lock of the programme year's row (inside the caller's transaction), so two
+    creations at the same moment get two numbers; FOR NO KEY UPDATE leaves the row free for
+    the inserts that refer to it."""
+    list(
+        Programme.objects.select_for_update(no_key=True)
+        .filter(pk=programme.pk)
+        .values_list("pk", flat=True)
+    )
+    prefix = f"{programme.year}-{division.code}-"
+    numbers = [
+        int(code[len(prefix) :])
+        for code in Project.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+        if code[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
 @transaction.atomic
