@@ -194,6 +194,9 @@ TASKS = {
 }
 # A running job whose worker has shown no sign of life for this long is marked failed.
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 300, minimum=10)
+# A project's money is dated within its programme year and this many years after it (works
+# and the settlement audit run past the year), never later (jigai.projects.books).
+PAYMENT_GRACE_YEARS = env_int("PAYMENT_GRACE_YEARS", 3, minimum=0)
 # Uploaded survey files, kept through the storage API until their job is done with.
 MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
 

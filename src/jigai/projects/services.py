@@ -18,6 +18,7 @@ from jigai.engine.funding import window_line_fen
 from jigai.engine.measures import default_catalogue
 from jigai.money import format_yuan
 from jigai.programmes.models import Category, Programme
+from jigai.projects import books
 from jigai.projects.access import bump, lock
 from jigai.projects.models import DesignSource, Project, ProjectBuilding, Stage, TimeNode
 from jigai.projects.plan import refresh_plan
@@ -244,11 +245,24 @@ def record_tender(
     return locked
 
 
-@transaction.atomic
 def plan_dates(project: Project, plan: dict[str, dt.date | None], *, actor) -> Project:
-    """Set the planned date of each stage (时间节点); they must not go backwards."""
+    """Set the planned date of each stage (时间节点); they must not go backwards, and they are
+    not changed once the project is audited, closed or withdrawn (a refusal for that is
+    audited, :mod:`jigai.projects.books`)."""
     require(actor, Cap.MANAGE_PROJECTS)
-    locked = lock(project, actor, None)
+    with transaction.atomic():
+        locked = lock(project, actor, None)
+        problems = books.Problems()
+        books.check_dates_open(locked, problems)
+        if not problems:
+            return _write_plan_dates(locked, plan, actor)
+    books.record_refusal(
+        locked, actor=actor, action="project.plan_refused", data={}, codes=problems.codes
+    )
+    raise BusinessError(problems.messages[0], details=problems.messages[1:])
+
+
+def _write_plan_dates(locked: Project, plan: dict, actor) -> Project:
     from jigai.projects.models import ORDER
 
     dates = [(s, plan.get(s)) for s in ORDER if plan.get(s)]
