@@ -72,10 +72,7 @@ def check_date(project: Project, on_date: dt.date, problems: Problems) -> None:
     if not first <= on_date <= last:
         problems.add(
             Refusal.DATE_OUTSIDE,
-            _(
-                "The date %(d)s lies outside the period of programme year %(y)s "
-                "(%(f)s to %(t)s)."
-            )
+            _("The date %(d)s lies outside the period of programme year %(y)s (%(f)s to %(t)s).")
             % {"d": on_date, "y": project.programme.year, "f": first, "t": last},
         )
     if on_date > timezone.localdate():
