@@ -235,6 +235,8 @@ def _walk_other_project(programme, user):
         households.parse_text("1-1-101, 62.35, 张三\n1-1-102, 80.00"),
         actor=user("yx_officer"),
     )
+    officer = user("yx_officer")  # the county's officer is shown the list unmasked
+    households.log_unmasked_view(officer, project, households.personal_view(officer, project))
     _take(project, "suspend", "zjj_admin", user, 0, reason="居民意见分歧")
     _take(project, "resume", "zjj_admin", user, 1, reason="已达成一致")
     _take(project, "withdraw", "yx_officer", user, 2, reason="重复申报")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jigai.audit.messages import choice, choice_list, in_brackets, percent, register, yuan
 from jigai.projects.books import Refusal
+from jigai.projects.households import Shown
 from jigai.projects.models import DesignSource, Ledger, ProjectFunding, Stage
 from jigai.projects.workflow import ACTIONS
 
@@ -92,4 +93,9 @@ register(
     "project.plan_refused",
     _("%(a)s was refused changing the time nodes of %(p)s: %(why)s"),
     why=choice_list(Refusal),
+)
+register(
+    "personal.view",
+    _("%(a)s was shown the unmasked %(f)s of %(p)s"),
+    f=choice_list(Shown),
 )
