@@ -23,7 +23,7 @@ INVENTORY = Path(__file__).parent / "data" / "personal_fields.yaml"
 LOOKS_PERSONAL = re.compile(
     r"phone|mobile|(^|_)tel($|_)|id_?card|id_?number|identity|passport|owner|household|room"
     r"|contact|e_?mail|first_name|last_name|real_name|full_name|address|birth|gender"
-    r"|bank|username|actor_name|resident|person"
+    r"|bank|username|actor_name|person"
 )
 
 

@@ -109,6 +109,10 @@ def project_detail(request, pk):
     ledger = project.ledger.select_related("building", "recorded_by").order_by("pk")
     if not personal.money:  # each owners' payment is an owner's money
         ledger = ledger.exclude(ledger=Ledger.OWNERS)
+        history = history.exclude(action=f"money.{Ledger.OWNERS}").exclude(
+            action__in=["money.reverse", "money.refused", "money.reverse_refused"],
+            data__l=Ledger.OWNERS,
+        )
     return render(
         request,
         "projects/detail.html",
