@@ -86,14 +86,20 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# Every SQLite connection: WAL, foreign keys, and secure_delete (deleted rows — a household
+# list replaced, a session ended — are overwritten with zeros, not left in free pages).
+SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA secure_delete=ON;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
+    DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login hardening (GB/T 22239-2019 §8.1.4 identity, access control).
@@ -198,6 +204,9 @@ TASKS = {
 }
 # A running job whose worker has shown no sign of life for this long is marked failed.
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 300, minimum=10)
+# A project's money is dated within its programme year and this many years after it (works
+# and the settlement audit run past the year), never later (jigai.projects.books).
+PAYMENT_GRACE_YEARS = env_int("PAYMENT_GRACE_YEARS", 3, minimum=0)
 # Uploaded survey files, kept through the storage API until their job is done with.
 MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
 

@@ -30,6 +30,7 @@ from jigai.buildings import importer
 from jigai.buildings.eligibility import grant_exception
 from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
 from jigai.buildings.package_rules import grant_rule_exception, revoke_rule_exception
+from jigai.core.errors import BusinessError
 from jigai.core.roles import DutyRefused, Role
 from jigai.engine import ENGINE_VERSION
 from jigai.jobs import services as jobs
@@ -159,9 +160,10 @@ def _pay(project, ledger, amount, who, user, reference, building=None):
     )
 
 
-def _walk_project(programme, user):
+def _walk_project(programme, user, until="close"):
     """Create, add, design (the optimiser's and entered), plan, declare, return, approve,
-    tender, every ledger and a reversal, as-built, accept, audit, close."""
+    tender, every ledger and a reversal, as-built, accept, audit, close (or stop after
+    ``until="audit"``)."""
     project = _project(programme, user, name="审计全流程")  # create, buildings, design, plan
     items = list(project.items.order_by("pk"))
     services.design_from_assessment(items[0], actor=user("yx_officer"))
@@ -208,12 +210,25 @@ def _walk_project(programme, user):
     )
     _take(project, "accept", "inspector", user, 31)
     _take(project, "audit", "sjj_auditor", user, 40, reason="结算审计无异议")
+    if until == "audit":
+        return project
     _pay(project, Ledger.PROVINCIAL, plan.provincial, "czj_finance", user, "SB-2023-88")
     _pay(project, Ledger.CONTRACTOR, plan.total, "yx_officer", user, "HT-2023-88")
     _take(project, "close", "zjj_admin", user, 41)
     project.refresh_from_db()
     assert project.stage == Stage.CLOSED
     return project
+
+
+def _walk_closed_books(project, user):
+    """A reversal, a payment and a time-node change of the closed project: refused."""
+    paid = project.ledger.get(ledger=Ledger.CONTRACTOR)
+    with pytest.raises(BusinessError):
+        funding.reverse_entry(paid, reason="重复支付", actor=user("yx_officer"))
+    with pytest.raises(BusinessError):
+        _pay(project, Ledger.COUNTY, 100, "yx_officer", user, "XQ-2023-LATE")
+    with pytest.raises(BusinessError):
+        services.plan_dates(project, {Stage.CLOSED: D0}, actor=user("yx_officer"))
 
 
 def _walk_other_project(programme, user):
@@ -224,6 +239,8 @@ def _walk_other_project(programme, user):
         households.parse_text("1-1-101, 62.35, 张三\n1-1-102, 80.00"),
         actor=user("yx_officer"),
     )
+    officer = user("yx_officer")  # the county's officer is shown the list unmasked
+    households.log_unmasked_view(officer, project, households.personal_view(officer, project))
     _take(project, "suspend", "zjj_admin", user, 0, reason="居民意见分歧")
     _take(project, "resume", "zjj_admin", user, 1, reason="已达成一致")
     _take(project, "withdraw", "yx_officer", user, 2, reason="重复申报")
@@ -247,7 +264,7 @@ def _walk(programme, user):
     _walk_accounts(user)
     _walk_programmes(programme, user)
     _walk_survey(programme, user)
-    _walk_project(programme, user)
+    _walk_closed_books(_walk_project(programme, user), user)
     _walk_other_project(programme, user)
     _walk_jobs(user)
     _walk_duties(programme, user)

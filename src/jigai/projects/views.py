@@ -103,11 +103,20 @@ def project_detail(request, pk):
             .select_related("community")[:200]
         )
     nodes = {n.stage: n for n in project.time_nodes.all()}
+    personal = _personal(request, project)
+    ledger = project.ledger.select_related("building", "recorded_by").order_by("pk")
+    if not personal.money:  # each owners' payment is an owner's money
+        ledger = ledger.exclude(ledger=Ledger.OWNERS)
+        history = history.exclude(action=f"money.{Ledger.OWNERS}").exclude(
+            action__in=["money.reverse", "money.refused", "money.reverse_refused"],
+            data__l=Ledger.OWNERS,
+        )
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
+            "personal": personal,
             "items": items,
             "owners_by_building": owners_by_building,
             "owners": plans.owners_ledger(project, items),
@@ -115,7 +124,7 @@ def project_detail(request, pk):
             "can_list": can_list,
             "households_form": HouseholdsForm(),
             "reconciliation": funding.reconcile(project),
-            "ledger": project.ledger.select_related("building", "recorded_by").order_by("pk"),
+            "ledger": ledger,
             "actions": [
                 (
                     a,
@@ -147,6 +156,13 @@ def project_detail(request, pk):
     )
 
 
+def _personal(request, project: Project) -> households.PersonalView:
+    """How the user sees the project's households; showing them unmasked is audited."""
+    view = households.personal_view(request.user, project)
+    households.log_unmasked_view(request.user, project, view, ip=request.META.get("REMOTE_ADDR"))
+    return view
+
+
 def _household_text(items) -> dict[int, str]:
     """The current list of each building as the recorder edits it ("room, area, owner")."""
     text: dict[int, list[str]] = {}
@@ -163,11 +179,16 @@ def owners(request, pk):
     """The owners' ledger: the share due per building and per household, paid, outstanding —
     printable for a residents' committee collecting it."""
     project = _project(request, pk)
+    personal = households.personal_view(request.user, project)
+    if not personal.money:
+        raise PermissionDenied("household money")
+    _personal(request, project)
     return render(
         request,
         "projects/owners.html",
         {
             "project": project,
+            "personal": personal,
             "owners": plans.owners_ledger(project),
             "plan": funding.funding_plan(project),
             "entries": project.ledger.filter(ledger=Ledger.OWNERS)
@@ -188,8 +209,11 @@ def building_owners(request, building):
         and not Project.objects.for_user(request.user).filter(pk=row.item.project_id).exists()
     ):
         row = None
+    personal = _personal(request, row.item.project) if row else None
     return render(
-        request, "projects/_building_owners.html", {"row": row, "owners": [row] if row else []}
+        request,
+        "projects/_building_owners.html",
+        {"row": row, "owners": [row] if row else [], "personal": personal},
     )
 
 
