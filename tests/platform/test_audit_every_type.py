@@ -57,6 +57,9 @@ def _walk_accounts(user):
     with pytest.raises(accounts.LoginRefused):
         accounts.login_attempt(request, "pd_officer", PASSWORD)
     accounts.unlock("pd_officer", actor=user("secadmin"))
+    accounts.UNKNOWN_AUDITED.clear()
+    with pytest.raises(accounts.LoginRefused):  # a name with no account
+        accounts.login_attempt(request, "No-Such.User", "wrong-password")
     city = Division.objects.get(code="yangquan")
     lab = accounts.create_organisation(
         actor=user("sysadmin"),

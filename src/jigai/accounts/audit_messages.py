@@ -9,6 +9,12 @@ from jigai.core.roles import Role
 register("security.login_locked", _("Login as “%(u)s” refused: the account is locked"))
 register("security.lockout", _("Account “%(u)s” locked after %(n)d failed logins"))
 register("security.login_failed", _("Failed login as “%(u)s” (%(n)d in a row)"))
+register(
+    "security.login_unknown",
+    _(
+        "Failed login as “%(u)s”, a name with no account (at most one such entry a minute per address)"
+    ),
+)
 register("security.login", _("%(u)s logged in"))
 register("security.logout", _("%(u)s logged out"))
 register("security.unlock", _("%(a)s unlocked the account “%(u)s”"))

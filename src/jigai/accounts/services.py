@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -35,17 +38,32 @@ def login_attempt(request, username: str, password: str) -> User:
 
     After ``LOCKOUT_FAILURES`` consecutive failures the name is locked for
     ``LOCKOUT_MINUTES``, even for the right password. Other names are not
-    affected, whatever address they come from. Failures are committed (and
-    audited) before the refusal is raised.
+    affected, whatever address they come from.
+
+    The check and the count are one step (issue 11, hole 6): before a password is
+    checked, the attempt is counted as a failure under the throttle row's lock and
+    the count is compared with the limit; only then, outside the lock, is the
+    password hashed, and a right one resets the count. So however many requests
+    arrive at once, at most ``LOCKOUT_FAILURES`` passwords of a name are checked
+    before it is locked, and none after.
+
+    A name that belongs to no account gets no throttle row and no audit row of its
+    own (:func:`_unknown_name_attempt`), with the same answers and the same work.
     """
     now = timezone.now()
     ip = request.META.get("REMOTE_ADDR")
     username = (username or "").strip()[:150]
-    refusal = None
+    if not User.objects.filter(username=username).exists():
+        return _unknown_name_attempt(request, username, password, ip, now)
+    limit = settings.LOCKOUT_FAILURES
     with transaction.atomic():
         throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(
             username=username
         )
+        if throttle.locked_until is not None and throttle.locked_until <= now:
+            # the lock ran out: one more try, a wrong one locks again at once
+            throttle.locked_until = None
+            throttle.failures = min(throttle.failures, limit - 1)
         if throttle.is_locked(now):
             audit.record(
                 actor=None,
@@ -55,29 +73,37 @@ def login_attempt(request, username: str, password: str) -> User:
                 ip_address=ip,
                 data={"u": username},
             )
-            refusal = _locked_message(throttle)
-    if refusal:
-        raise LoginRefused(refusal)
+            raise_after = LoginRefused(_locked_message(throttle.locked_until))
+        else:
+            raise_after = None
+            throttle.failures += 1  # counted before the check; a right password resets it
+            throttle.last_failure_at = now
+            attempt = throttle.failures
+            if attempt >= limit:  # the last try allowed: the name is locked already
+                throttle.locked_until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
+            throttle.save()
+    if raise_after is not None:  # committed (and audited) before the refusal
+        raise raise_after
     user = authenticate(request, username=username, password=password)
     with transaction.atomic():
         throttle = LoginThrottle.objects.select_for_update().get(pk=throttle.pk)
         if user is None:
-            throttle.failures += 1
-            throttle.last_failure_at = now
-            locked_now = throttle.failures >= settings.LOCKOUT_FAILURES
-            if locked_now:
-                throttle.locked_until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
-            throttle.save()
+            locked_now = attempt >= limit and throttle.locked_until is not None
             audit.record(
                 actor=None,
                 actor_name=username,
                 ip_address=ip,
                 outcome=AuditEntry.Outcome.REFUSED,
                 action="security.lockout" if locked_now else "security.login_failed",
-                data={"u": username, "n": throttle.failures},
+                data={"u": username, "n": attempt},
             )
-            refusal = _locked_message(throttle) if locked_now else _("Wrong user name or password.")
+            refusal = (
+                _locked_message(throttle.locked_until)
+                if locked_now
+                else _("Wrong user name or password.")
+            )
         else:
+            refusal = None
             throttle.failures = 0
             throttle.locked_until = None
             throttle.save()
@@ -93,8 +119,74 @@ def login_attempt(request, username: str, password: str) -> User:
     return user
 
 
-def _locked_message(throttle: LoginThrottle) -> str:
-    until = timezone.localtime(throttle.locked_until).strftime("%H:%M")
+class _Bounded:
+    """A small in-process map with a size bound (oldest entries dropped first), for
+    what must not become database rows: tries at unknown names and when each source
+    address was last audited for them. Kept apart from Django's cache, which a
+    deployment (or the test settings) may turn off. Each server process keeps its own."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, default=None):
+        with self.lock:
+            return self.items.get(key, default)
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+UNKNOWN_NAMES = _Bounded(10_000)  # name hash → (tries, locked until)
+UNKNOWN_AUDITED = _Bounded(10_000)  # source address → last audited
+UNKNOWN_AUDIT_EVERY = dt.timedelta(minutes=1)
+
+
+def _unknown_name_attempt(request, username: str, password: str, ip, now) -> User:
+    """A login as a name that belongs to no account: refused exactly like a wrong
+    password (same message, a password hash all the same, and the same lock message
+    after as many tries), but counted in the cache, not in a database row, and
+    audited at most once a minute per source address — so a stream of made-up names
+    fills neither the throttle table nor the audit trail."""
+    limit = settings.LOCKOUT_FAILURES
+    key = hashlib.sha256(username.encode("utf-8")).hexdigest()
+    tries, until = UNKNOWN_NAMES.get(key, (0, None))
+    if until is not None and until <= now:
+        tries, until = min(tries, limit - 1), None
+    if until is not None:
+        raise LoginRefused(_locked_message(until))
+    authenticate(request, username=username, password=password)  # hashes, as for a real name
+    tries += 1
+    if tries >= limit:
+        until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
+    UNKNOWN_NAMES.put(key, (tries, until))
+    last = UNKNOWN_AUDITED.get(ip)
+    if last is None or now - last >= UNKNOWN_AUDIT_EVERY:
+        UNKNOWN_AUDITED.put(ip, now)
+        audit.record_security_event(
+            actor=None,
+            actor_name=username,
+            action="security.login_unknown",
+            outcome=AuditEntry.Outcome.REFUSED,
+            ip_address=ip,
+            data={"u": username},
+        )
+    if until is not None:
+        raise LoginRefused(_locked_message(until))
+    raise LoginRefused(_("Wrong user name or password."))
+
+
+def _locked_message(locked_until) -> str:
+    until = timezone.localtime(locked_until).strftime("%H:%M")
     return _(
         "Too many failed logins: this account is locked until %(t)s. "
         "Try again then, or ask the security administrator to unlock it."
