@@ -11,11 +11,17 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jigai.accounts.models import LoginThrottle, Organisation, RoleAssignment, User
+from jigai.accounts.models import (
+    LoginThrottle,
+    Organisation,
+    PasswordHistory,
+    RoleAssignment,
+    User,
+)
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
 from jigai.core.errors import BusinessError, require
@@ -102,6 +108,12 @@ def login_attempt(request, username: str, password: str) -> User:
                 if locked_now
                 else _("Wrong user name or password.")
             )
+        elif is_dormant(user, now):
+            refusal = _(
+                "This account was disabled after %(n)d days without a login. "
+                "Ask the system administrator to enable it."
+            ) % {"n": settings.DORMANT_DAYS}
+            _disable_dormant(User.objects.select_for_update().get(pk=user.pk))
         else:
             refusal = None
             throttle.failures = 0
@@ -114,6 +126,14 @@ def login_attempt(request, username: str, password: str) -> User:
                 division_code=_division_code(user),
                 data={"u": user.display_name},
             )
+            if not user.must_change_password and password_expired(user, now):
+                audit.record(
+                    actor=user,
+                    action="security.password_expired",
+                    ip_address=ip,
+                    division_code=_division_code(user),
+                    data={"u": user.display_name, "n": settings.PASSWORD_MAX_AGE_DAYS},
+                )
     if refusal:
         raise LoginRefused(refusal)
     return user
@@ -241,7 +261,7 @@ def create_user(
     require(actor, Cap.MANAGE_USERS)
     if User.objects.filter(username=username).exists():
         raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
-    user = User(username=username, organisation=organisation, **fields)
+    user = User(username=username, organisation=organisation, must_change_password=True, **fields)
     _check_password(password, user)
     user.set_password(password)
     user.full_clean()
@@ -283,22 +303,123 @@ def update_user(user: User, changes: dict, *, actor) -> User:
     return locked
 
 
+def _store_new_password(user: User, password: str, *, now=None) -> None:
+    """Keep the current hash in the history, then set the new password (saved)."""
+    now = now or timezone.now()
+    if user.password:
+        PasswordHistory.objects.create(user=user, password=user.password, set_at=now)
+        keep = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[
+            : settings.PASSWORD_HISTORY
+        ]
+        PasswordHistory.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
+    user.set_password(password)
+    user.password_changed_at = now
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+
+
+def password_expired(user: User, now=None) -> bool:
+    """Whether the password is older than ``PASSWORD_MAX_AGE_DAYS``."""
+    now = now or timezone.now()
+    return now - user.password_changed_at > dt.timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+
+
+def password_change_reason(user: User, now=None) -> str | None:
+    """Why the user must change their password before anything else, or None:
+    ``"first"`` (an account opened or reset by an administrator) or ``"expired"``."""
+    if user.must_change_password:
+        return "first"
+    if password_expired(user, now):
+        return "expired"
+    return None
+
+
 @transaction.atomic
-def change_own_password(user: User, *, old_password: str, new_password: str) -> None:
+def change_own_password(user: User, *, old_password: str, new_password: str, now=None) -> None:
     if not user.check_password(old_password):
         raise BusinessError(_("The current password is wrong."))
     if old_password == new_password:
         raise BusinessError(_("The new password must differ from the current one."))
     _check_password(new_password, user)
-    user.set_password(new_password)
-    user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at"])
+    reason = password_change_reason(user, now)
+    user.must_change_password = False
+    _store_new_password(user, new_password, now=now)
+    if reason:
+        audit.record(
+            actor=user,
+            action="security.password_forced_change",
+            obj=user,
+            division_code=_division_code(user),
+            data={"u": user.display_name, "r": reason},
+        )
+    else:
+        audit.record(
+            actor=user,
+            action="security.password_change",
+            obj=user,
+            division_code=_division_code(user),
+            data={"u": user.display_name},
+        )
+
+
+@transaction.atomic
+def reset_password(user: User, password: str, *, actor) -> None:
+    """The system administrator sets a new initial password (a forgotten one); its
+    owner must change it at the next login."""
+    require(actor, Cap.MANAGE_USERS)
+    if user.pk == actor.pk:
+        raise BusinessError(_("Change your own password on the password page."))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _check_password(password, locked)
+    locked.must_change_password = True
+    _store_new_password(locked, password)
     audit.record(
-        actor=user,
-        action="security.password_change",
+        actor=actor,
+        action="user.password_reset",
+        obj=locked,
+        division_code=_division_code(locked),
+        data={"a": actor.display_name, "u": locked.username},
+    )
+
+
+def dormant_since(now=None) -> dt.datetime:
+    return (now or timezone.now()) - dt.timedelta(days=settings.DORMANT_DAYS)
+
+
+def is_dormant(user: User, now=None) -> bool:
+    """No login (or, never logged in, no account opening) for ``DORMANT_DAYS``."""
+    return (user.last_login or user.date_joined) < dormant_since(now)
+
+
+def disable_dormant(now=None) -> list[str]:
+    """Disable the active accounts without a login for ``DORMANT_DAYS`` (each audited);
+    return their user names. Run daily (``jigai disable_dormant``); a login of a dormant
+    account disables it as well."""
+    cutoff = dormant_since(now)
+    candidates = User.objects.filter(is_active=True).filter(
+        models.Q(last_login__lt=cutoff) | models.Q(last_login__isnull=True, date_joined__lt=cutoff)
+    )
+    disabled = []
+    for pk in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=pk)
+            if user.is_active and is_dormant(user, now):
+                _disable_dormant(user)
+                disabled.append(user.username)
+    return disabled
+
+
+def _disable_dormant(user: User) -> None:
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit.record(
+        actor=None,
+        actor_name=_("dormant-account rule"),
+        action="security.dormant_disabled",
         obj=user,
         division_code=_division_code(user),
-        data={"u": user.display_name},
+        data={"u": user.username, "n": settings.DORMANT_DAYS},
+        before={"is_active": True},
+        after={"is_active": False},
     )
 
 

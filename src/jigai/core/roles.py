@@ -83,3 +83,16 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 """A user holding one of these holds no other role (separation of duties)."""
+
+SECOND_FACTOR_ROLES = frozenset(
+    {
+        Role.SYSTEM_ADMIN,
+        Role.SECURITY_ADMIN,
+        Role.AUDIT_ADMIN,
+        Role.PROGRAMME_ADMIN,
+        Role.APPROVER,
+        Role.FINANCE_OFFICER,
+    }
+)
+"""Holders of these roles must log in with a second factor (TOTP, ``jigai.accounts.second_factor``);
+everybody else may."""
