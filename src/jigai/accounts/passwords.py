@@ -8,6 +8,7 @@ import string
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -100,7 +101,7 @@ class PasswordHistoryValidator:
             return
         from jigai.accounts.models import PasswordHistory
 
-        stored = type(user).objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        stored = get_user_model().objects.filter(pk=user.pk).values_list("password", flat=True).first()
         earlier = PasswordHistory.objects.filter(user_id=user.pk).values_list(
             "password", flat=True
         )[: settings.PASSWORD_HISTORY - 1]

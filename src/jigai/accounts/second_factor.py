@@ -84,9 +84,7 @@ def confirm_enrolment(request, user, code: str) -> list[str]:
     code = (code or "").strip().replace(" ", "")
     refusal = None
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
-        )
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
         if device is None or has_authenticator(user):
             raise BusinessError(_("There is no authenticator being set up: start again."))
         if not device.verify_token(code):

@@ -252,9 +252,7 @@ def user_second_factor_reset(request, pk):
         second_factor.reset(subject, actor=request.user)
     except BusinessError as exc:
         return refuse(request, exc, "accounts:users")
-    messages.success(
-        request, _("The second factor of %(u)s was reset.") % {"u": subject.username}
-    )
+    messages.success(request, _("The second factor of %(u)s was reset.") % {"u": subject.username})
     return redirect("accounts:users")
 
 

@@ -7,29 +7,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='must_change_password',
-            field=models.BooleanField(default=False, help_text='Set when an administrator opens the account or resets its password.', verbose_name='must change the password at next login'),
+            model_name="user",
+            name="must_change_password",
+            field=models.BooleanField(
+                default=False,
+                help_text="Set when an administrator opens the account or resets its password.",
+                verbose_name="must change the password at next login",
+            ),
         ),
         migrations.CreateModel(
-            name='PasswordHistory',
+            name="PasswordHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password hash')),
-                ('set_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='set at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='password_history', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password hash")),
+                (
+                    "set_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="set at"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="password_history",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'earlier password',
-                'verbose_name_plural': 'earlier passwords',
-                'ordering': ['-set_at', '-pk'],
+                "verbose_name": "earlier password",
+                "verbose_name_plural": "earlier passwords",
+                "ordering": ["-set_at", "-pk"],
             },
         ),
     ]
