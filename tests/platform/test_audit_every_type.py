@@ -19,6 +19,7 @@ from django.conf import settings
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
+from jigai.accounts import second_factor as accounts_second_factor
 from jigai.accounts import services as accounts
 from jigai.accounts.models import Division, Organisation, User
 from jigai.audit import messages
@@ -77,9 +78,22 @@ def _walk_accounts(user):
     )
     accounts.update_user(tester, {"phone": "0353-1234567"}, actor=user("sysadmin"))
     accounts.set_roles(tester, {Role.INSPECTOR, Role.AUDITOR}, actor=user("secadmin"))
-    accounts.change_own_password(
+    accounts.change_own_password(  # forced: an account opened by an administrator
         tester, old_password="Walk@2023-first", new_password="Walk@2023-second"
     )
+    accounts.change_own_password(
+        tester, old_password="Walk@2023-second", new_password="Walk@2023-third"
+    )
+    _walk_second_factor(tester, user)
+    accounts.reset_password(tester, "Walk@2023-reset", actor=user("sysadmin"))
+    User.objects.filter(username="jq_officer").update(
+        password_changed_at=timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS + 1)
+    )
+    accounts.login_attempt(request, "jq_officer", PASSWORD)  # an expired password
+    User.objects.filter(username="kq_officer").update(
+        last_login=timezone.now() - timedelta(days=settings.DORMANT_DAYS + 1)
+    )
+    assert accounts.disable_dormant() == ["kq_officer"]
     accounts.create_administrator(
         username="walk_auditadmin",
         password="Walk@2023-admin",
@@ -87,6 +101,30 @@ def _walk_accounts(user):
         organisation=lab,
         name="秦审计",
     )
+
+
+def _walk_second_factor(tester, user):
+    """Enrolment (a wrong code first), new recovery codes, a login with one, a reset."""
+    from django.test import Client
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(tester)
+    client.get("/accounts/second-factor/enrol/")
+    device = TOTPDevice.objects.get(user=tester)
+    client.post("/accounts/second-factor/enrol/", {"code": "wrong"})
+    device.refresh_from_db()
+    device.throttle_reset()
+    totp = TOTP(device.bin_key)
+    totp.time = timezone.now().timestamp()
+    client.post("/accounts/second-factor/enrol/", {"code": f"{totp.token():06d}"})
+    codes = client.post("/accounts/second-factor/recovery-codes/").context["codes"]
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": tester.username, "password": "Walk@2023-third"})
+    client.post("/accounts/second-factor/verify/", {"code": codes[0]})
+    assert client.get("/")["Location"] == "/dashboard/"  # past the second factor
+    accounts_second_factor.reset(tester, actor=user("secadmin"))
 
 
 def _walk_programmes(programme, user):
