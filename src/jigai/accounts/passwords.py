@@ -101,7 +101,9 @@ class PasswordHistoryValidator:
             return
         from jigai.accounts.models import PasswordHistory
 
-        stored = get_user_model().objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        stored = (
+            get_user_model().objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        )
         earlier = PasswordHistory.objects.filter(user_id=user.pk).values_list(
             "password", flat=True
         )[: settings.PASSWORD_HISTORY - 1]

@@ -11,9 +11,9 @@ from jigai.accounts import second_factor, services
 from jigai.accounts.forms import (
     CodeForm,
     LoginForm,
-    PasswordResetForm,
     OrganisationForm,
     PasswordChangeForm,
+    PasswordResetForm,
     RolesForm,
     UserCreateForm,
     UserEditForm,
