@@ -136,6 +136,29 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# --- Authentication (issue 11, 身份鉴别; jigai.accounts): second factor, password age and
+# history, dormant accounts, absolute session lifetime. One block: apps, middleware, settings.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "jigai.accounts.middleware.AccountPolicyMiddleware",
+)
+OTP_TOTP_ISSUER = "jigai"
+# a password is good for this many days; then its owner must change it before anything else
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=1)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5, minimum=1)  # earlier passwords refused
+DORMANT_DAYS = env_int("DORMANT_DAYS", 90, minimum=1)  # without a login: account disabled
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)  # even with activity
+AUTH_PASSWORD_VALIDATORS += [
+    {"NAME": "jigai.accounts.passwords.KnownWeakPasswordValidator"},
+    {"NAME": "jigai.accounts.passwords.PasswordHistoryValidator"},
+]
+# --- end of authentication block
+
 # --- Transport security: on unless JIGAI_HTTPS=false (a laptop demo on http://127.0.0.1).
 HTTPS = env_bool("JIGAI_HTTPS", True)
 SESSION_COOKIE_SECURE = HTTPS

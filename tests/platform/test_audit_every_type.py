@@ -20,6 +20,7 @@ from django.http import Http404
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
+from jigai.accounts import second_factor as accounts_second_factor
 from jigai.accounts import services as accounts
 from jigai.accounts.models import Division, Organisation, User
 from jigai.accounts.scope import get_visible_or_404
@@ -60,6 +61,9 @@ def _walk_accounts(user):
     with pytest.raises(accounts.LoginRefused):
         accounts.login_attempt(request, "pd_officer", PASSWORD)
     accounts.unlock("pd_officer", actor=user("secadmin"))
+    accounts.UNKNOWN_AUDITED.clear()
+    with pytest.raises(accounts.LoginRefused):  # a name with no account
+        accounts.login_attempt(request, "No-Such.User", "wrong-password")
     city = Division.objects.get(code="yangquan")
     lab = accounts.create_organisation(
         actor=user("sysadmin"),
@@ -79,9 +83,22 @@ def _walk_accounts(user):
     with pytest.raises(DutyRefused):  # user.refused: a pair of separated duties
         accounts.set_roles(tester, {Role.INSPECTOR, Role.CONTRACTOR}, actor=user("secadmin"))
     accounts.set_roles(tester, {Role.INSPECTOR}, actor=user("secadmin"))
-    accounts.change_own_password(
+    accounts.change_own_password(  # forced: an account opened by an administrator
         tester, old_password="Walk@2023-first", new_password="Walk@2023-second"
     )
+    accounts.change_own_password(
+        tester, old_password="Walk@2023-second", new_password="Walk@2023-third"
+    )
+    _walk_second_factor(tester, user)
+    accounts.reset_password(tester, "Walk@2023-reset", actor=user("sysadmin"))
+    User.objects.filter(username="jq_officer").update(
+        password_changed_at=timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS + 1)
+    )
+    accounts.login_attempt(request, "jq_officer", PASSWORD)  # an expired password
+    User.objects.filter(username="kq_officer").update(
+        last_login=timezone.now() - timedelta(days=settings.DORMANT_DAYS + 1)
+    )
+    assert accounts.disable_dormant() == ["kq_officer"]
     accounts.create_administrator(
         username="walk_auditadmin",
         password="Walk@2023-admin",
@@ -89,6 +106,30 @@ def _walk_accounts(user):
         organisation=Organisation.objects.get(kind=Organisation.Kind.IT),
         name="秦审计",
     )
+
+
+def _walk_second_factor(tester, user):
+    """Enrolment (a wrong code first), new recovery codes, a login with one, a reset."""
+    from django.test import Client
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(tester)
+    client.get("/accounts/second-factor/enrol/")
+    device = TOTPDevice.objects.get(user=tester)
+    client.post("/accounts/second-factor/enrol/", {"code": "wrong"})
+    device.refresh_from_db()
+    device.throttle_reset()
+    totp = TOTP(device.bin_key)
+    totp.time = timezone.now().timestamp()
+    client.post("/accounts/second-factor/enrol/", {"code": f"{totp.token():06d}"})
+    codes = client.post("/accounts/second-factor/recovery-codes/").context["codes"]
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": tester.username, "password": "Walk@2023-third"})
+    client.post("/accounts/second-factor/verify/", {"code": codes[0]})
+    assert client.get("/")["Location"] == "/dashboard/"  # past the second factor
+    accounts_second_factor.reset(tester, actor=user("secadmin"))
 
 
 def _walk_programmes(programme, user):

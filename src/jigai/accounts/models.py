@@ -123,6 +123,11 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
+    must_change_password = models.BooleanField(
+        _("must change the password at next login"),
+        default=False,
+        help_text=_("Set when an administrator opens the account or resets its password."),
+    )
 
     objects = JigaiUserManager()
     REQUIRED_FIELDS = ["email"]
@@ -212,3 +217,22 @@ class LoginThrottle(models.Model):
     def is_locked(self, now=None) -> bool:
         now = now or timezone.now()
         return self.locked_until is not None and self.locked_until > now
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's earlier passwords: none of the last ``PASSWORD_HISTORY`` may
+    be chosen again (GB/T 22239-2019 §8.1.4.1 a)."""
+
+    user = models.ForeignKey(
+        User, models.CASCADE, related_name="password_history", verbose_name=_("user")
+    )
+    password = models.CharField(_("password hash"), max_length=128)
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        verbose_name = _("earlier password")
+        verbose_name_plural = _("earlier passwords")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.set_at:%Y-%m-%d}"

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jigai.accounts.models import LoginThrottle, Organisation, RoleAssignment, User
+from jigai.accounts.models import (
+    LoginThrottle,
+    Organisation,
+    PasswordHistory,
+    RoleAssignment,
+    User,
+)
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
 from jigai.core.errors import BusinessError, require
@@ -45,17 +54,32 @@ def login_attempt(request, username: str, password: str) -> User:
 
     After ``LOCKOUT_FAILURES`` consecutive failures the name is locked for
     ``LOCKOUT_MINUTES``, even for the right password. Other names are not
-    affected, whatever address they come from. Failures are committed (and
-    audited) before the refusal is raised.
+    affected, whatever address they come from.
+
+    The check and the count are one step (issue 11, hole 6): before a password is
+    checked, the attempt is counted as a failure under the throttle row's lock and
+    the count is compared with the limit; only then, outside the lock, is the
+    password hashed, and a right one resets the count. So however many requests
+    arrive at once, at most ``LOCKOUT_FAILURES`` passwords of a name are checked
+    before it is locked, and none after.
+
+    A name that belongs to no account gets no throttle row and no audit row of its
+    own (:func:`_unknown_name_attempt`), with the same answers and the same work.
     """
     now = timezone.now()
     ip = request.META.get("REMOTE_ADDR")
     username = (username or "").strip()[:150]
-    refusal = None
+    if not User.objects.filter(username=username).exists():
+        return _unknown_name_attempt(request, username, password, ip, now)
+    limit = settings.LOCKOUT_FAILURES
     with transaction.atomic():
         throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(
             username=username
         )
+        if throttle.locked_until is not None and throttle.locked_until <= now:
+            # the lock ran out: one more try, a wrong one locks again at once
+            throttle.locked_until = None
+            throttle.failures = min(throttle.failures, limit - 1)
         if throttle.is_locked(now):
             audit.record(
                 actor=None,
@@ -65,29 +89,43 @@ def login_attempt(request, username: str, password: str) -> User:
                 ip_address=ip,
                 data={"u": username},
             )
-            refusal = _locked_message(throttle)
-    if refusal:
-        raise LoginRefused(refusal)
+            raise_after = LoginRefused(_locked_message(throttle.locked_until))
+        else:
+            raise_after = None
+            throttle.failures += 1  # counted before the check; a right password resets it
+            throttle.last_failure_at = now
+            attempt = throttle.failures
+            if attempt >= limit:  # the last try allowed: the name is locked already
+                throttle.locked_until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
+            throttle.save()
+    if raise_after is not None:  # committed (and audited) before the refusal
+        raise raise_after
     user = authenticate(request, username=username, password=password)
     with transaction.atomic():
         throttle = LoginThrottle.objects.select_for_update().get(pk=throttle.pk)
         if user is None:
-            throttle.failures += 1
-            throttle.last_failure_at = now
-            locked_now = throttle.failures >= settings.LOCKOUT_FAILURES
-            if locked_now:
-                throttle.locked_until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
-            throttle.save()
+            locked_now = attempt >= limit and throttle.locked_until is not None
             audit.record(
                 actor=None,
                 actor_name=username,
                 ip_address=ip,
                 outcome=AuditEntry.Outcome.REFUSED,
                 action="security.lockout" if locked_now else "security.login_failed",
-                data={"u": username, "n": throttle.failures},
+                data={"u": username, "n": attempt},
             )
-            refusal = _locked_message(throttle) if locked_now else _("Wrong user name or password.")
+            refusal = (
+                _locked_message(throttle.locked_until)
+                if locked_now
+                else _("Wrong user name or password.")
+            )
+        elif is_dormant(user, now):
+            refusal = _(
+                "This account was disabled after %(n)d days without a login. "
+                "Ask the system administrator to enable it."
+            ) % {"n": settings.DORMANT_DAYS}
+            _disable_dormant(User.objects.select_for_update().get(pk=user.pk))
         else:
+            refusal = None
             throttle.failures = 0
             throttle.locked_until = None
             throttle.save()
@@ -98,13 +136,87 @@ def login_attempt(request, username: str, password: str) -> User:
                 division_code=_division_code(user),
                 data={"u": user.display_name},
             )
+            if not user.must_change_password and password_expired(user, now):
+                audit.record(
+                    actor=user,
+                    action="security.password_expired",
+                    ip_address=ip,
+                    division_code=_division_code(user),
+                    data={"u": user.display_name, "n": settings.PASSWORD_MAX_AGE_DAYS},
+                )
     if refusal:
         raise LoginRefused(refusal)
     return user
 
 
-def _locked_message(throttle: LoginThrottle) -> str:
-    until = timezone.localtime(throttle.locked_until).strftime("%H:%M")
+class _Bounded:
+    """A small in-process map with a size bound (oldest entries dropped first), for
+    what must not become database rows: tries at unknown names and when each source
+    address was last audited for them. Kept apart from Django's cache, which a
+    deployment (or the test settings) may turn off. Each server process keeps its own."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, default=None):
+        with self.lock:
+            return self.items.get(key, default)
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+UNKNOWN_NAMES = _Bounded(10_000)  # name hash → (tries, locked until)
+UNKNOWN_AUDITED = _Bounded(10_000)  # source address → last audited
+UNKNOWN_AUDIT_EVERY = dt.timedelta(minutes=1)
+
+
+def _unknown_name_attempt(request, username: str, password: str, ip, now) -> User:
+    """A login as a name that belongs to no account: refused exactly like a wrong
+    password (same message, a password hash all the same, and the same lock message
+    after as many tries), but counted in the cache, not in a database row, and
+    audited at most once a minute per source address — so a stream of made-up names
+    fills neither the throttle table nor the audit trail."""
+    limit = settings.LOCKOUT_FAILURES
+    key = hashlib.sha256(username.encode("utf-8")).hexdigest()
+    tries, until = UNKNOWN_NAMES.get(key, (0, None))
+    if until is not None and until <= now:
+        tries, until = min(tries, limit - 1), None
+    if until is not None:
+        raise LoginRefused(_locked_message(until))
+    authenticate(request, username=username, password=password)  # hashes, as for a real name
+    tries += 1
+    if tries >= limit:
+        until = now + dt.timedelta(minutes=settings.LOCKOUT_MINUTES)
+    UNKNOWN_NAMES.put(key, (tries, until))
+    last = UNKNOWN_AUDITED.get(ip)
+    if last is None or now - last >= UNKNOWN_AUDIT_EVERY:
+        UNKNOWN_AUDITED.put(ip, now)
+        audit.record_security_event(
+            actor=None,
+            actor_name=username,
+            action="security.login_unknown",
+            outcome=AuditEntry.Outcome.REFUSED,
+            ip_address=ip,
+            data={"u": username},
+        )
+    if until is not None:
+        raise LoginRefused(_locked_message(until))
+    raise LoginRefused(_("Wrong user name or password."))
+
+
+def _locked_message(locked_until) -> str:
+    until = timezone.localtime(locked_until).strftime("%H:%M")
     return _(
         "Too many failed logins: this account is locked until %(t)s. "
         "Try again then, or ask the security administrator to unlock it."
@@ -160,7 +272,9 @@ def create_user(
         if User.objects.filter(username=username).exists():
             raise BusinessError(_("The user name “%(u)s” is taken.") % {"u": username})
         check_roles(set(), organisation)
-        user = User(username=username, organisation=organisation, **fields)
+        user = User(
+            username=username, organisation=organisation, must_change_password=True, **fields
+        )
         _check_password(password, user)
         user.set_password(password)
         user.full_clean()
@@ -210,22 +324,123 @@ def update_user(user: User, changes: dict, *, actor) -> User:
     return locked
 
 
+def _store_new_password(user: User, password: str, *, now=None) -> None:
+    """Keep the current hash in the history, then set the new password (saved)."""
+    now = now or timezone.now()
+    if user.password:
+        PasswordHistory.objects.create(user=user, password=user.password, set_at=now)
+        keep = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[
+            : settings.PASSWORD_HISTORY
+        ]
+        PasswordHistory.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
+    user.set_password(password)
+    user.password_changed_at = now
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+
+
+def password_expired(user: User, now=None) -> bool:
+    """Whether the password is older than ``PASSWORD_MAX_AGE_DAYS``."""
+    now = now or timezone.now()
+    return now - user.password_changed_at > dt.timedelta(days=settings.PASSWORD_MAX_AGE_DAYS)
+
+
+def password_change_reason(user: User, now=None) -> str | None:
+    """Why the user must change their password before anything else, or None:
+    ``"first"`` (an account opened or reset by an administrator) or ``"expired"``."""
+    if user.must_change_password:
+        return "first"
+    if password_expired(user, now):
+        return "expired"
+    return None
+
+
 @transaction.atomic
-def change_own_password(user: User, *, old_password: str, new_password: str) -> None:
+def change_own_password(user: User, *, old_password: str, new_password: str, now=None) -> None:
     if not user.check_password(old_password):
         raise BusinessError(_("The current password is wrong."))
     if old_password == new_password:
         raise BusinessError(_("The new password must differ from the current one."))
     _check_password(new_password, user)
-    user.set_password(new_password)
-    user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at"])
+    reason = password_change_reason(user, now)
+    user.must_change_password = False
+    _store_new_password(user, new_password, now=now)
+    if reason:
+        audit.record(
+            actor=user,
+            action="security.password_forced_change",
+            obj=user,
+            division_code=_division_code(user),
+            data={"u": user.display_name, "r": reason},
+        )
+    else:
+        audit.record(
+            actor=user,
+            action="security.password_change",
+            obj=user,
+            division_code=_division_code(user),
+            data={"u": user.display_name},
+        )
+
+
+@transaction.atomic
+def reset_password(user: User, password: str, *, actor) -> None:
+    """The system administrator sets a new initial password (a forgotten one); its
+    owner must change it at the next login."""
+    require(actor, Cap.MANAGE_USERS)
+    if user.pk == actor.pk:
+        raise BusinessError(_("Change your own password on the password page."))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _check_password(password, locked)
+    locked.must_change_password = True
+    _store_new_password(locked, password)
     audit.record(
-        actor=user,
-        action="security.password_change",
+        actor=actor,
+        action="user.password_reset",
+        obj=locked,
+        division_code=_division_code(locked),
+        data={"a": actor.display_name, "u": locked.username},
+    )
+
+
+def dormant_since(now=None) -> dt.datetime:
+    return (now or timezone.now()) - dt.timedelta(days=settings.DORMANT_DAYS)
+
+
+def is_dormant(user: User, now=None) -> bool:
+    """No login (or, never logged in, no account opening) for ``DORMANT_DAYS``."""
+    return (user.last_login or user.date_joined) < dormant_since(now)
+
+
+def disable_dormant(now=None) -> list[str]:
+    """Disable the active accounts without a login for ``DORMANT_DAYS`` (each audited);
+    return their user names. Run daily (``jigai disable_dormant``); a login of a dormant
+    account disables it as well."""
+    cutoff = dormant_since(now)
+    candidates = User.objects.filter(is_active=True).filter(
+        models.Q(last_login__lt=cutoff) | models.Q(last_login__isnull=True, date_joined__lt=cutoff)
+    )
+    disabled = []
+    for pk in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=pk)
+            if user.is_active and is_dormant(user, now):
+                _disable_dormant(user)
+                disabled.append(user.username)
+    return disabled
+
+
+def _disable_dormant(user: User) -> None:
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit.record(
+        actor=None,
+        actor_name=_("dormant-account rule"),
+        action="security.dormant_disabled",
         obj=user,
         division_code=_division_code(user),
-        data={"u": user.display_name},
+        data={"u": user.username, "n": settings.DORMANT_DAYS},
+        before={"is_active": True},
+        after={"is_active": False},
     )
 
 

@@ -233,3 +233,17 @@ class DutyRefused(BusinessError):
     def __init__(self, message: str, *, duty: Duty, details: list[str] | None = None):
         super().__init__(message, details=details)
         self.duty = duty
+
+
+SECOND_FACTOR_ROLES = frozenset(
+    {
+        Role.SYSTEM_ADMIN,
+        Role.SECURITY_ADMIN,
+        Role.AUDIT_ADMIN,
+        Role.PROGRAMME_ADMIN,
+        Role.APPROVER,
+        Role.FINANCE_OFFICER,
+    }
+)
+"""Holders of these roles must log in with a second factor (TOTP, ``jigai.accounts.second_factor``);
+everybody else may."""
