@@ -197,6 +197,30 @@ def test_no_administrator_changes_the_roles_of_another_or_grants_an_administrato
     assert [e.data["why"] for e in _refusals()] == ["admin_protected"] * 3
 
 
+def test_no_administrator_resets_the_password_or_second_factor_of_another(user):
+    """A system administrator who could set another administrator's password could log in
+    as the audit administrator; a security administrator who could remove another
+    administrator's authenticator could weaken its login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from jigai.accounts import second_factor
+
+    audit_admin = user("auditadmin")
+    hash_before = audit_admin.password
+    with pytest.raises(DutyRefused, match="cannot be changed by another administrator"):
+        accounts.reset_password(audit_admin, "Yq#Taken-Over-2023", actor=user("sysadmin"))
+    assert User.objects.get(username="auditadmin").password == hash_before
+    devices = TOTPDevice.objects.filter(user__username="sysadmin").count()
+    assert devices == 1  # the demo's authenticator
+    with pytest.raises(DutyRefused, match="cannot be changed by another administrator"):
+        second_factor.reset(user("sysadmin"), actor=user("secadmin"))
+    assert TOTPDevice.objects.filter(user__username="sysadmin").count() == devices
+    assert [(e.actor.username, e.data["u"], e.data["why"]) for e in _refusals()] == [
+        ("sysadmin", "auditadmin", "admin_protected"),
+        ("secadmin", "sysadmin", "admin_protected"),
+    ]
+
+
 def test_the_command_line_administrator_must_fit_its_organisation(user):
     with pytest.raises(DutyRefused, match="may not hold the role"):
         accounts.create_administrator(

@@ -17,6 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from jigai.accounts.services import protect_administrators, refusals_audited
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
 from jigai.core.errors import BusinessError, require
@@ -190,23 +191,27 @@ def verify(request, user, code: str) -> None:
 
 
 # --------------------------------------------------------------------------- reset
-@transaction.atomic
 def reset(user, *, actor) -> None:
     """The security administrator removes a user's authenticator and recovery codes
     (a lost phone); a privileged user must then enrol again at the next login."""
     require(actor, Cap.UNLOCK_ACCOUNTS)
     if user.pk == actor.pk:
         raise BusinessError(_("Nobody may reset their own second factor."))
-    totp = TOTPDevice.objects.filter(user=user)
-    static = StaticDevice.objects.filter(user=user)
-    if not totp.exists() and not static.exists():
-        raise BusinessError(_("%(u)s has no second factor to reset.") % {"u": user.username})
-    totp.delete()
-    static.delete()
-    audit.record(
-        actor=actor,
-        action="security.otp_reset",
-        obj=user,
-        division_code=_division_code(user),
-        data={"a": actor.display_name, "u": user.username},
-    )
+    with (
+        refusals_audited(actor, user.username, user.organisation, user.roles),
+        transaction.atomic(),
+    ):
+        protect_administrators(user, actor)
+        totp = TOTPDevice.objects.filter(user=user)
+        static = StaticDevice.objects.filter(user=user)
+        if not totp.exists() and not static.exists():
+            raise BusinessError(_("%(u)s has no second factor to reset.") % {"u": user.username})
+        totp.delete()
+        static.delete()
+        audit.record(
+            actor=actor,
+            action="security.otp_reset",
+            obj=user,
+            division_code=_division_code(user),
+            data={"a": actor.display_name, "u": user.username},
+        )

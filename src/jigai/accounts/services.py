@@ -382,24 +382,28 @@ def change_own_password(user: User, *, old_password: str, new_password: str, now
         )
 
 
-@transaction.atomic
 def reset_password(user: User, password: str, *, actor) -> None:
     """The system administrator sets a new initial password (a forgotten one); its
     owner must change it at the next login."""
     require(actor, Cap.MANAGE_USERS)
     if user.pk == actor.pk:
         raise BusinessError(_("Change your own password on the password page."))
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    _check_password(password, locked)
-    locked.must_change_password = True
-    _store_new_password(locked, password)
-    audit.record(
-        actor=actor,
-        action="user.password_reset",
-        obj=locked,
-        division_code=_division_code(locked),
-        data={"a": actor.display_name, "u": locked.username},
-    )
+    with (
+        refusals_audited(actor, user.username, user.organisation, user.roles),
+        transaction.atomic(),
+    ):
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        protect_administrators(locked, actor)
+        _check_password(password, locked)
+        locked.must_change_password = True
+        _store_new_password(locked, password)
+        audit.record(
+            actor=actor,
+            action="user.password_reset",
+            obj=locked,
+            division_code=_division_code(locked),
+            data={"a": actor.display_name, "u": locked.username},
+        )
 
 
 def dormant_since(now=None) -> dt.datetime:
