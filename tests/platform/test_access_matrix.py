@@ -25,6 +25,7 @@ from jigai.buildings import jobs as survey_jobs
 from jigai.buildings.models import Job
 from jigai.projects import funding
 from jigai.projects.models import Ledger, Project
+from tests.conftest import pass_second_factor
 from tests.platform.test_projects_money import _project
 
 MATRIX = Path(__file__).with_name("access_matrix.csv")
@@ -95,6 +96,7 @@ def _request(row, who, objects, user):
     client = Client()
     if who != "anonymous":
         client.force_login(user(who))
+        pass_second_factor(client, user(who))
     path = row["path"].format(**objects)
     call = client.post if row["method"] == "POST" else client.get
     return call(path).status_code
