@@ -5,6 +5,7 @@ contractors see no room numbers and no household money; SQLite overwrites delete
 
 import datetime as dt
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.apps import apps
@@ -197,10 +198,15 @@ def test_sqlite_overwrites_a_deleted_row(tmp_path, django_db_blocker):
         "NAME": str(path),
         "OPTIONS": settings.SQLITE_OPTIONS,
     }
-    probe = ConnectionHandler({"default": options})["default"]
     marker = "欧阳小明-13812345678-MARKER"
-    with django_db_blocker.unblock():
-        _write_and_delete(probe, marker)
+
+    def probe():  # a connection of the thread's own
+        _write_and_delete(ConnectionHandler({"default": options})["default"], marker)
+
+    # in a thread of its own: after the browser tests this thread runs Playwright's event
+    # loop, in which Django refuses database calls
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as pool:
+        pool.submit(probe).result()
     data = path.read_bytes()
     wal = path.with_name(path.name + "-wal")
     if wal.exists():
