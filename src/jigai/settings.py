@@ -232,6 +232,8 @@ MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # a refusal (403, a malformed parameter's 400) is one line, not a traceback
+    "filters": {"refusal_one_line": {"()": "jigai.core.errors.RefusalLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusal_one_line"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
