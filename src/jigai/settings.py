@@ -235,5 +235,6 @@ LOGGING = {
     # a refusal (403, a malformed parameter's 400) is one line, not a traceback
     "filters": {"refusal_one_line": {"()": "jigai.core.errors.RefusalLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusal_one_line"]}},
+    "loggers": {"django.request": {"filters": ["refusal_one_line"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
