@@ -137,7 +137,12 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Behind the TLS reverse proxy: X-Forwarded-Proto and X-Forwarded-For count only from the
+# proxy's own address (jigai.core.proxy.TrustedProxy, round the WSGI application, sets the
+# scheme and REMOTE_ADDR; gunicorn is given the same list). Django itself reads no proxy
+# header: a client sending X-Forwarded-Proto: https directly is still on http.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+SECURE_PROXY_SSL_HEADER = None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
