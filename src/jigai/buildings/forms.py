@@ -29,5 +29,5 @@ class FilterParams(forms.Form):
         label=_("Built from"), min_value=0, max_value=9999, required=False
     )
     year_to = forms.IntegerField(label=_("Built to"), min_value=0, max_value=9999, required=False)
-    eta_min = PercentField(label=_("η from [%]"))
-    eta_max = PercentField(label=_("η to [%]"))
+    eta_min = PercentField(label=_("η from"))
+    eta_max = PercentField(label=_("η to"))
