@@ -67,7 +67,8 @@ def test_map_names_are_escaped_json_only(client_as):
     community.name = name
     community.save(update_fields=["name"])
     client = client_as("yx_officer")
-    bbox = f"{building.lon - 0.0001},{building.lat - 0.0001},{building.lon + 0.0001},{building.lat + 0.0001}"
+    lon, lat = float(building.lon), float(building.lat)
+    bbox = f"{lon - 0.0001},{lat - 0.0001},{lon + 0.0001},{lat + 0.0001}"
     page = client.get("/buildings/map/", {"zoom": "8", "bbox": bbox})
     assert page.status_code == 200
     body = page.content.decode()
