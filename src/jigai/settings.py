@@ -5,7 +5,7 @@ must be given. The quick-start script sets the few variables a laptop demo
 needs (DEBUG stays off; cookies are allowed over plain http on localhost).
 
 Variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, JIGAI_DATA_DIR,
-JIGAI_HTTPS (secure cookies/redirect), SESSION_IDLE_MINUTES, LOCKOUT_FAILURES,
+JIGAI_HTTPS (secure cookies/redirect), TRUSTED_PROXIES, SESSION_IDLE_MINUTES, LOCKOUT_FAILURES,
 LOCKOUT_MINUTES, CSRF_TRUSTED_ORIGINS, TASKS_BACKEND, JOBS_STALE_SECONDS, JIGAI_FILES_DIR.
 """
 
