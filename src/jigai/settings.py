@@ -173,7 +173,7 @@ CONTENT_SECURITY_POLICY = {
 # Cache-Control: no-store on every page shown to a signed-in user (personal data, money).
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-    "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"
+    "accelerometer=(), gyroscope=(), magnetometer=()"
 )
 
 # --- Language and time: Chinese first, English available.
