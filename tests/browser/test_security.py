@@ -122,10 +122,9 @@ def test_main_pages_have_no_csp_violation(login, server, page, username):
             page.wait_for_selector("#map[data-ready='1'] canvas")
             page.hover("#map canvas", position={"x": 300, "y": 300})
             page.wait_for_timeout(300)
-    # a project's page, reached through the list
+    # a project's page, reached through the list (when an earlier test made one)
     page.goto(server + "/projects/")
     link = page.locator("main table a[href*='/projects/']").first
-    assert link.count() or username != "zjj_admin"
     if link.count():
         link.click()
         page.wait_for_load_state("networkidle")
