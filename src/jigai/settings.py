@@ -89,14 +89,20 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# Every SQLite connection: WAL, foreign keys, and secure_delete (deleted rows — a household
+# list replaced, a session ended — are overwritten with zeros, not left in free pages).
+SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA secure_delete=ON;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
+    DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login hardening (GB/T 22239-2019 §8.1.4 identity, access control).
@@ -116,6 +122,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
+# At most this many refused requests for another scope's record are written to the audit
+# trail per user and minute (jigai.accounts.scope.get_visible_or_404): every refusal is
+# refused, but a scan of ids cannot flood the trail.
+ACCESS_REFUSALS_AUDITED_PER_MINUTE = env_int("ACCESS_REFUSALS_AUDITED_PER_MINUTE", 10, minimum=1)
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 # Idle timeout: jigai.accounts.middleware.IdleTimeoutMiddleware logs a session out after
 # SESSION_IDLE_MINUTES without a request. It rewrites the session's last-activity stamp
@@ -128,6 +138,29 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Authentication (issue 11, 身份鉴别; jigai.accounts): second factor, password age and
+# history, dormant accounts, absolute session lifetime. One block: apps, middleware, settings.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "jigai.accounts.middleware.AccountPolicyMiddleware",
+)
+OTP_TOTP_ISSUER = "jigai"
+# a password is good for this many days; then its owner must change it before anything else
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=1)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5, minimum=1)  # earlier passwords refused
+DORMANT_DAYS = env_int("DORMANT_DAYS", 90, minimum=1)  # without a login: account disabled
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)  # even with activity
+AUTH_PASSWORD_VALIDATORS += [
+    {"NAME": "jigai.accounts.passwords.KnownWeakPasswordValidator"},
+    {"NAME": "jigai.accounts.passwords.PasswordHistoryValidator"},
+]
+# --- end of authentication block
 
 # --- Transport security: on unless JIGAI_HTTPS=false (a laptop demo on http://127.0.0.1).
 HTTPS = env_bool("JIGAI_HTTPS", True)
@@ -231,6 +264,9 @@ TASKS = {
 }
 # A running job whose worker has shown no sign of life for this long is marked failed.
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 300, minimum=10)
+# A project's money is dated within its programme year and this many years after it (works
+# and the settlement audit run past the year), never later (jigai.projects.books).
+PAYMENT_GRACE_YEARS = env_int("PAYMENT_GRACE_YEARS", 3, minimum=0)
 # Uploaded survey files, kept through the storage API until their job is done with.
 MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
 

@@ -2,6 +2,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from jigai.accounts.models import Division, Organisation
+from jigai.accounts.scope import refused_access
 from jigai.core.params import ProgrammeParams, parse
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required
@@ -46,6 +47,7 @@ def county_detail(request, pk, code):
     programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
     division = get_object_or_404(Division, code=code, parent=programme.city)
     if not request.user.sees_division(division):
+        refused_access(request, division)
         raise Http404
     table = progress_table(programme, request.user)
     row = next(r for r in table.rows if r.division.pk == division.pk)
