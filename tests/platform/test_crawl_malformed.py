@@ -13,9 +13,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 import jigai
+from tests.conftest import pass_second_factor
 
-# programme administrator, county officer, contractor, auditor, audit administrator, nobody
-ROLES = ["zjj_admin", "yx_officer", "contractor", "sjj_auditor", "auditadmin", None]
+# programme administrator (city-wide, manages), county officer (one county, declares and
+# pays), contractor (own projects), audit administrator (the audit pages), nobody; the other
+# city bureaus read the same pages as the programme administrator with fewer forms
+ROLES = ["zjj_admin", "yx_officer", "contractor", "auditadmin", None]
 MALFORMED = [
     "abc",
     "-1",
@@ -32,6 +35,8 @@ MALFORMED = [
     " ",
 ]
 NASTIEST = ["abc", "99999999999999999999", "NaN"]
+# a POST body: the values that broke parsers here, plus markup, SQL and a NUL byte
+POSTED = [*NASTIEST, "2023-02-30", "<script>alert(1)</script>", "' OR 1=1--", "\x00"]
 DATES = {"since", "until"}
 # Every query or body parameter a view reads itself (request.GET/POST, or a QueryDict handed
 # to a parser); test_every_parameter_read_is_listed keeps the list complete. Form fields
@@ -165,6 +170,7 @@ def _client(user, username):
     client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
     if username:
         client.force_login(user(username))
+        pass_second_factor(client, user(username))
     return client
 
 
@@ -194,12 +200,14 @@ def test_no_5xx_anywhere(user):
                 if page.status_code == 200 and "html" in page.get("Content-Type", ""):
                     inputs = set(re.findall(r'name="([\w-]+)"', page.content.decode()))
                 body_names = sorted((set(names) | inputs) - {"csrfmiddlewaretoken"})
-                for value in MALFORMED:
+                # every malformed value on the real record's URL; a malformed id takes one
+                for value in MALFORMED if i == 0 else NASTIEST[:1]:
                     check(client.get(url, dict.fromkeys(names, value)), "GET", url, value)
+                for value in POSTED if i == 0 else NASTIEST[:1]:
                     if name not in NO_POST:
                         body = dict.fromkeys(body_names, value)
                         check(client.post(url, body), "POST", url, value)
-                if i == 0 and username in ("zjj_admin", "yx_officer"):
+                if i == 0 and username == "yx_officer":
                     # one parameter at a time, so that an earlier refusal hides no later one
                     for pname in sorted(READ):
                         for value in NASTIEST + (["2023-02-30"] if pname in DATES else []):
