@@ -18,6 +18,7 @@ from jigai.buildings.forms import ExceptionForm, UploadForm
 from jigai.buildings.limit_report import limit_report
 from jigai.buildings.models import Building, ImportJob, Job, PackageRuleException, Screening
 from jigai.core.errors import BusinessError
+from jigai.core.params import ProgrammeParams, parse
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
 from jigai.engine.heat_index import TERM_ZH, TERMS
@@ -37,8 +38,8 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 
 
 def _programme(request):
-    pk = request.GET.get("programme")
-    if pk and pk.isdigit():
+    pk = parse(ProgrammeParams, request.GET)["programme"]
+    if pk:
         from jigai.programmes.models import Programme
 
         return get_object_or_404(Programme, pk=pk)
