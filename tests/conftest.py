@@ -35,12 +35,42 @@ def user(db):
     return get
 
 
+def pass_second_factor(client, user) -> None:
+    """Mark a test client's session as having passed the second factor with the user's
+    authenticator (the privileged demo accounts have one), as a code would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def demo_totp_code(at: float | None = None) -> str:
+    """The demo accounts' TOTP code at time ``at`` (now by default)."""
+    import time
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    from jigai.demo.loader import demo_totp_secret
+
+    totp = TOTP(b32decode(demo_totp_secret()))
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"
+
+
 @pytest.fixture
 def client_as(client, user):
-    """client_as("yx_officer") → a test client logged in as that demo account."""
+    """client_as("yx_officer") → a test client logged in as that demo account (past the
+    second factor for the accounts that have one)."""
 
     def login(username):
-        client.force_login(user(username))
+        subject = user(username)
+        client.force_login(subject)
+        pass_second_factor(client, subject)
         return client
 
     return login

@@ -5,7 +5,7 @@ must be given. The quick-start script sets the few variables a laptop demo
 needs (DEBUG stays off; cookies are allowed over plain http on localhost).
 
 Variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, JIGAI_DATA_DIR,
-JIGAI_HTTPS (secure cookies/redirect), SESSION_IDLE_MINUTES, LOCKOUT_FAILURES,
+JIGAI_HTTPS (secure cookies/redirect), TRUSTED_PROXIES, SESSION_IDLE_MINUTES, LOCKOUT_FAILURES,
 LOCKOUT_MINUTES, CSRF_TRUSTED_ORIGINS, TASKS_BACKEND, JOBS_STALE_SECONDS, JIGAI_FILES_DIR,
 AUDIT_HMAC_KEY, AUDIT_HMAC_KEY_FILE, AUDIT_ANCHOR_DIR, AUDIT_RETENTION_DAYS, JIGAI_BACKUP_DIR.
 """
@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "jigai.core",
     "jigai.accounts",
     "jigai.audit",
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "jigai.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jigai.audit.source.SourceAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,14 +91,20 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# Every SQLite connection: WAL, foreign keys, and secure_delete (deleted rows — a household
+# list replaced, a session ended — are overwritten with zeros, not left in free pages).
+SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA secure_delete=ON;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    }
+    DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login hardening (GB/T 22239-2019 §8.1.4 identity, access control).
@@ -115,6 +124,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
+# At most this many refused requests for another scope's record are written to the audit
+# trail per user and minute (jigai.accounts.scope.get_visible_or_404): every refusal is
+# refused, but a scan of ids cannot flood the trail.
+ACCESS_REFUSALS_AUDITED_PER_MINUTE = env_int("ACCESS_REFUSALS_AUDITED_PER_MINUTE", 10, minimum=1)
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 # Idle timeout: jigai.accounts.middleware.IdleTimeoutMiddleware logs a session out after
 # SESSION_IDLE_MINUTES without a request. It rewrites the session's last-activity stamp
@@ -128,6 +141,29 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# --- Authentication (issue 11, 身份鉴别; jigai.accounts): second factor, password age and
+# history, dormant accounts, absolute session lifetime. One block: apps, middleware, settings.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "jigai.accounts.middleware.AccountPolicyMiddleware",
+)
+OTP_TOTP_ISSUER = "jigai"
+# a password is good for this many days; then its owner must change it before anything else
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=1)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5, minimum=1)  # earlier passwords refused
+DORMANT_DAYS = env_int("DORMANT_DAYS", 90, minimum=1)  # without a login: account disabled
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)  # even with activity
+AUTH_PASSWORD_VALIDATORS += [
+    {"NAME": "jigai.accounts.passwords.KnownWeakPasswordValidator"},
+    {"NAME": "jigai.accounts.passwords.PasswordHistoryValidator"},
+]
+# --- end of authentication block
+
 # --- Transport security: on unless JIGAI_HTTPS=false (a laptop demo on http://127.0.0.1).
 HTTPS = env_bool("JIGAI_HTTPS", True)
 SESSION_COOKIE_SECURE = HTTPS
@@ -136,10 +172,44 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Behind the TLS reverse proxy: X-Forwarded-Proto and X-Forwarded-For count only from the
+# proxy's own address (jigai.core.proxy.TrustedProxy, round the WSGI application, sets the
+# scheme and REMOTE_ADDR; gunicorn is given the same list). Django itself reads no proxy
+# header: a client sending X-Forwarded-Proto: https directly is still on http.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+SECURE_PROXY_SSL_HEADER = None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# --- Response headers (GB/T 22239-2019 §8.1.4.3 intrusion prevention; issue 11, Must 7).
+# Content-Security-Policy (django-csp): no inline script anywhere — pages load their
+# behaviour from static files and their data from json_script blocks or data- attributes.
+# ECharts draws on canvas, but its default tooltips are HTML with style attributes (the
+# dashboard's bars: 10 violations a hover under style-src 'self' in Chromium): style
+# attributes alone are allowed (style-src-attr); style sheets come only from the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# jigai.core.middleware.SecurityHeadersMiddleware: browser features no page uses, and
+# Cache-Control: no-store on every page shown to a signed-in user (personal data, money).
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=()"
+)
 
 # --- Language and time: Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -196,6 +266,9 @@ TASKS = {
 }
 # A running job whose worker has shown no sign of life for this long is marked failed.
 JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 300, minimum=10)
+# A project's money is dated within its programme year and this many years after it (works
+# and the settlement audit run past the year), never later (jigai.projects.books).
+PAYMENT_GRACE_YEARS = env_int("PAYMENT_GRACE_YEARS", 3, minimum=0)
 # Uploaded survey files, kept through the storage API until their job is done with.
 MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
 
@@ -214,6 +287,9 @@ BACKUP_DIR = Path(env_str("JIGAI_BACKUP_DIR", str(DATA_DIR / "backups"))).resolv
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # a refusal (403, a malformed parameter's 400) is one line, not a traceback
+    "filters": {"refusal_one_line": {"()": "jigai.core.errors.RefusalLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusal_one_line"]}},
+    "loggers": {"django.request": {"filters": ["refusal_one_line"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }

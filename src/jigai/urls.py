@@ -14,3 +14,5 @@ urlpatterns = [
     path("buildings/", include("jigai.buildings.urls")),
     path("projects/", include("jigai.projects.urls")),
 ]
+
+handler400 = "jigai.core.views.bad_request"

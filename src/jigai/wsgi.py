@@ -1,6 +1,9 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from jigai.core.proxy import TrustedProxy
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jigai.settings")
-application = get_wsgi_application()
+application = TrustedProxy(get_wsgi_application(), settings.TRUSTED_PROXIES)

@@ -3,7 +3,7 @@ step by the role the plan gives it."""
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, pass_second_step
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,8 @@ def test_residential_project_declaration_to_closed(browser, server):
         page.fill("#id_username", username)
         page.fill("#id_password", "Jigai@2023")
         page.click("button[type=submit]")
+        page.wait_for_load_state()
+        pass_second_step(page, username)
         page.wait_for_url(server + "/dashboard/")
         return page
 

@@ -169,8 +169,13 @@ def test_account_lifecycle_through_the_pages(client_as, db):
 
 
 def test_county_officer_role_needs_a_county_organisation(db, user):
-    with pytest.raises(BusinessError, match="county-level organisation"):
+    with pytest.raises(BusinessError, match="may not hold the role") as refused:
         services.set_roles(user("fgw_approver"), {Role.COUNTY_OFFICER}, actor=user("secadmin"))
+    assert refused.value.details == [
+        "County officer: County/district government、Street office、"
+        "Community / residents' committee, inside a county."
+    ]
+    assert user("fgw_approver").roles == {Role.APPROVER}
 
 
 def test_password_change_enforces_policy(client_as, user):
@@ -191,3 +196,62 @@ def test_password_change_enforces_policy(client_as, user):
     )
     assert response.status_code == 302
     assert user("yx_officer").check_password("Yangquan#2024")
+
+
+@pytest.fixture
+def fresh_login_cache():
+    services.UNKNOWN_NAMES.clear()
+    services.UNKNOWN_AUDITED.clear()
+    yield
+    services.UNKNOWN_NAMES.clear()
+    services.UNKNOWN_AUDITED.clear()
+
+
+def _login_en(client, username, password, **extra):
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        HTTP_ACCEPT_LANGUAGE="en",
+        **extra,
+    )
+
+
+def test_unknown_names_fill_neither_the_throttle_table_nor_the_trail(client, db, fresh_login_cache):
+    """Issue 11: 100 made-up names from one address left 100 throttle rows and 100
+    audit rows; now none and one (one a minute per address)."""
+    throttles = LoginThrottle.objects.count()
+    seq = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    for i in range(100):
+        response = _login_en(client, f"nobody{i:03d}", "Wrong#Pass1")
+        assert response.status_code == 200
+        assert "Wrong user name or password." in response.content.decode()
+    assert LoginThrottle.objects.count() == throttles
+    new = AuditEntry.objects.filter(seq__gt=seq)
+    assert list(new.values_list("action", "data")) == [
+        ("security.login_unknown", {"u": "nobody000"})
+    ]
+    # from another address, one more row
+    _login_en(client, "nobody100", "x", REMOTE_ADDR="10.1.2.3")
+    assert AuditEntry.objects.filter(seq__gt=seq).count() == 2
+
+
+def test_an_unknown_name_is_answered_like_a_real_one(client, db, fresh_login_cache, monkeypatch):
+    """Same message, a password hash all the same, and locked after as many tries."""
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = type(get_hasher())
+    hashes = []
+    encode = hasher.encode
+    monkeypatch.setattr(
+        hasher, "encode", lambda self, *a, **k: hashes.append(1) or encode(self, *a, **k)
+    )
+    answers, work = {}, {}
+    for name in ("yx_officer", "no_such_officer"):
+        answers[name] = []
+        hashes.clear()
+        for _i in range(settings.LOCKOUT_FAILURES + 1):
+            page = _login_en(client, name, "Wrong#Pass1").content.decode()
+            answers[name].append("account is locked until" in page)
+        work[name] = len(hashes)
+    assert answers["yx_officer"] == answers["no_such_officer"] == [False] * 4 + [True, True]
+    assert work["yx_officer"] == work["no_such_officer"] == 5

@@ -16,11 +16,14 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.http import Http404
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
+from jigai.accounts import second_factor as accounts_second_factor
 from jigai.accounts import services as accounts
 from jigai.accounts.models import Division, Organisation, User
+from jigai.accounts.scope import get_visible_or_404
 from jigai.audit import messages, oversight
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
@@ -28,7 +31,8 @@ from jigai.buildings import importer
 from jigai.buildings.eligibility import grant_exception
 from jigai.buildings.models import Building, ImportJob, PackageRuleException, Screening
 from jigai.buildings.package_rules import grant_rule_exception, revoke_rule_exception
-from jigai.core.roles import Role
+from jigai.core.errors import BusinessError
+from jigai.core.roles import DutyRefused, Role
 from jigai.engine import ENGINE_VERSION
 from jigai.jobs import services as jobs
 from jigai.programmes import services as programmes
@@ -57,12 +61,15 @@ def _walk_accounts(user):
     with pytest.raises(accounts.LoginRefused):
         accounts.login_attempt(request, "pd_officer", PASSWORD)
     accounts.unlock("pd_officer", actor=user("secadmin"))
+    accounts.UNKNOWN_AUDITED.clear()
+    with pytest.raises(accounts.LoginRefused):  # a name with no account
+        accounts.login_attempt(request, "No-Such.User", "wrong-password")
     city = Division.objects.get(code="yangquan")
     lab = accounts.create_organisation(
         actor=user("sysadmin"),
-        name="阳泉市建筑节能检测中心（审计测试）",
-        short_name="检测中心",
-        kind=Organisation.Kind.TEST_LAB,
+        name="阳泉市建筑节能监督站（审计测试）",
+        short_name="节能监督站",
+        kind=Organisation.Kind.SUPERVISION_BODY,
         division=city,
     )
     tester = accounts.create_user(
@@ -73,17 +80,56 @@ def _walk_accounts(user):
         last_name="杨检测",
     )
     accounts.update_user(tester, {"phone": "0353-1234567"}, actor=user("sysadmin"))
-    accounts.set_roles(tester, {Role.INSPECTOR, Role.AUDITOR}, actor=user("secadmin"))
-    accounts.change_own_password(
+    with pytest.raises(DutyRefused):  # user.refused: a pair of separated duties
+        accounts.set_roles(tester, {Role.INSPECTOR, Role.CONTRACTOR}, actor=user("secadmin"))
+    accounts.set_roles(tester, {Role.INSPECTOR}, actor=user("secadmin"))
+    accounts.change_own_password(  # forced: an account opened by an administrator
         tester, old_password="Walk@2023-first", new_password="Walk@2023-second"
     )
+    accounts.change_own_password(
+        tester, old_password="Walk@2023-second", new_password="Walk@2023-third"
+    )
+    _walk_second_factor(tester, user)
+    accounts.reset_password(tester, "Walk@2023-reset", actor=user("sysadmin"))
+    User.objects.filter(username="jq_officer").update(
+        password_changed_at=timezone.now() - timedelta(days=settings.PASSWORD_MAX_AGE_DAYS + 1)
+    )
+    accounts.login_attempt(request, "jq_officer", PASSWORD)  # an expired password
+    User.objects.filter(username="kq_officer").update(
+        last_login=timezone.now() - timedelta(days=settings.DORMANT_DAYS + 1)
+    )
+    assert accounts.disable_dormant() == ["kq_officer"]
     accounts.create_administrator(
         username="walk_auditadmin",
         password="Walk@2023-admin",
         role=Role.AUDIT_ADMIN,
-        organisation=lab,
+        organisation=Organisation.objects.get(kind=Organisation.Kind.IT),
         name="秦审计",
     )
+
+
+def _walk_second_factor(tester, user):
+    """Enrolment (a wrong code first), new recovery codes, a login with one, a reset."""
+    from django.test import Client
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(tester)
+    client.get("/accounts/second-factor/enrol/")
+    device = TOTPDevice.objects.get(user=tester)
+    client.post("/accounts/second-factor/enrol/", {"code": "wrong"})
+    device.refresh_from_db()
+    device.throttle_reset()
+    totp = TOTP(device.bin_key)
+    totp.time = timezone.now().timestamp()
+    client.post("/accounts/second-factor/enrol/", {"code": f"{totp.token():06d}"})
+    codes = client.post("/accounts/second-factor/recovery-codes/").context["codes"]
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": tester.username, "password": "Walk@2023-third"})
+    client.post("/accounts/second-factor/verify/", {"code": codes[0]})
+    assert client.get("/")["Location"] == "/dashboard/"  # past the second factor
+    accounts_second_factor.reset(tester, actor=user("secadmin"))
 
 
 def _walk_programmes(programme, user):
@@ -155,9 +201,10 @@ def _pay(project, ledger, amount, who, user, reference, building=None):
     )
 
 
-def _walk_project(programme, user):
+def _walk_project(programme, user, until="close"):
     """Create, add, design (the optimiser's and entered), plan, declare, return, approve,
-    tender, every ledger and a reversal, as-built, accept, audit, close."""
+    tender, every ledger and a reversal, as-built, accept, audit, close (or stop after
+    ``until="audit"``)."""
     project = _project(programme, user, name="审计全流程")  # create, buildings, design, plan
     items = list(project.items.order_by("pk"))
     services.design_from_assessment(items[0], actor=user("yx_officer"))
@@ -204,12 +251,25 @@ def _walk_project(programme, user):
     )
     _take(project, "accept", "inspector", user, 31)
     _take(project, "audit", "sjj_auditor", user, 40, reason="结算审计无异议")
+    if until == "audit":
+        return project
     _pay(project, Ledger.PROVINCIAL, plan.provincial, "czj_finance", user, "SB-2023-88")
     _pay(project, Ledger.CONTRACTOR, plan.total, "yx_officer", user, "HT-2023-88")
     _take(project, "close", "zjj_admin", user, 41)
     project.refresh_from_db()
     assert project.stage == Stage.CLOSED
     return project
+
+
+def _walk_closed_books(project, user):
+    """A reversal, a payment and a time-node change of the closed project: refused."""
+    paid = project.ledger.get(ledger=Ledger.CONTRACTOR)
+    with pytest.raises(BusinessError):
+        funding.reverse_entry(paid, reason="重复支付", actor=user("yx_officer"))
+    with pytest.raises(BusinessError):
+        _pay(project, Ledger.COUNTY, 100, "yx_officer", user, "XQ-2023-LATE")
+    with pytest.raises(BusinessError):
+        services.plan_dates(project, {Stage.CLOSED: D0}, actor=user("yx_officer"))
 
 
 def _walk_other_project(programme, user):
@@ -220,6 +280,8 @@ def _walk_other_project(programme, user):
         households.parse_text("1-1-101, 62.35, 张三\n1-1-102, 80.00"),
         actor=user("yx_officer"),
     )
+    officer = user("yx_officer")  # the county's officer is shown the list unmasked
+    households.log_unmasked_view(officer, project, households.personal_view(officer, project))
     _take(project, "suspend", "zjj_admin", user, 0, reason="居民意见分歧")
     _take(project, "resume", "zjj_admin", user, 1, reason="已达成一致")
     _take(project, "withdraw", "yx_officer", user, 2, reason="重复申报")
@@ -253,9 +315,51 @@ def _walk(programme, user):
     _walk_accounts(user)
     _walk_programmes(programme, user)
     _walk_survey(programme, user)
-    _walk_project(programme, user)
+    _walk_closed_books(_walk_project(programme, user), user)
     _walk_other_project(programme, user)
     _walk_jobs(user)
+    _walk_duties(programme, user)
+
+
+def _walk_duties(programme, user):
+    """A refused request for another county's record (access.refused), and the officer who
+    declared a project, moved to the development & reform commission as approver, refused
+    its approval (project.refused). Last: it moves yx_officer."""
+    other = Building.objects.filter(division__code="yuxian").first()
+    request = RequestFactory().get(f"/buildings/{other.pk}/", REMOTE_ADDR="10.0.0.8")
+    request.user = user("pd_officer")
+    with pytest.raises(Http404):
+        get_visible_or_404(Building, request, pk=other.pk)
+    officer = user("yx_officer")
+    category = programme.categories.get(code="residential_standalone")
+    project = services.create_project(
+        programme=programme, category=category, name="四眼原则", actor=officer
+    )
+    free = Building.objects.filter(
+        division__code="yuxian",
+        screenings__programme=programme,
+        screenings__status=Screening.Status.ELIGIBLE,
+        screenings__category=category,
+        project_items__isnull=True,
+    ).order_by("pk")[:1]
+    services.add_buildings(project, list(free), actor=officer)
+    for item in project.items.all():
+        services.set_design(
+            item,
+            measures=[],
+            eta=Decimal("0.4"),
+            cost_fen=180 * 100 * int(item.floor_area_m2),
+            window_fen=60 * 100 * int(item.floor_area_m2),
+            source="entered",
+            actor=officer,
+        )
+    _take(project, "declare", "yx_officer", user, 0)
+    drc = Organisation.objects.get(short_name="市发改委")
+    accounts.set_roles(user("yx_officer"), set(), actor=user("secadmin"))
+    accounts.update_user(user("yx_officer"), {"organisation": drc}, actor=user("sysadmin"))
+    accounts.set_roles(user("yx_officer"), {Role.APPROVER}, actor=user("secadmin"))
+    with pytest.raises(DutyRefused):
+        _take(project, "approve", "yx_officer", user, 1)
 
 
 CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # how a choice's code looks
@@ -339,9 +443,8 @@ def test_sentences_of_the_walk_in_full(programme, user):
         f"李立项: Return for revision — {code} from “Declared (申报)” to "
         "“Returned for revision”（补充结构安全鉴定报告）"
     )
-    assert sentence("user.roles", "en") == (
-        "沈安全 set the roles of walk_tester to: Auditor (city audit bureau)、"
-        "Quality and safety inspector"
+    assert sentence("user.roles", "en", u="walk_tester") == (
+        "沈安全 set the roles of walk_tester to: Quality and safety inspector"
     )
     assert sentence("security.lockout", "en") == (
         f"Account “pd_officer” locked after {settings.LOCKOUT_FAILURES} failed logins"

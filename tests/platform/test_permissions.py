@@ -6,6 +6,8 @@ test fails when a named URL is missing here)."""
 import pytest
 from django.urls import get_resolver
 
+from jigai.core.roles import SECOND_FACTOR_ROLES
+
 # One demo account per role (see demo/data/demo.yaml); yx_officer is 盂县's officer.
 ROLES = {
     "programme_admin": "zjj_admin",
@@ -65,6 +67,30 @@ MATRIX = [
     ("accounts:lockouts", "get", "/accounts/lockouts/", only("security_admin")),
     ("accounts:unlock", "post", "/accounts/lockouts/unlock/", only("security_admin", ok=302)),
     ("accounts:organisations", "get", "/accounts/organisations/", only("system_admin")),
+    ("accounts:user_password_reset", "get", "/accounts/users/{u}/password/", only("system_admin")),
+    (
+        "accounts:user_second_factor_reset",
+        "post",
+        "/accounts/users/{u}/second-factor/reset/",
+        only("security_admin", ok=302),
+    ),
+    ("accounts:second_factor", "get", "/accounts/second-factor/", {r: 200 for r in ALL}),
+    # past the second factor already: back home
+    ("accounts:otp_verify", "get", "/accounts/second-factor/verify/", {r: 302 for r in ALL}),
+    # the privileged demo accounts have an authenticator already (refused, back), others enrol
+    (
+        "accounts:otp_enrol",
+        "get",
+        "/accounts/second-factor/enrol/",
+        {r: 302 if r in SECOND_FACTOR_ROLES else 200 for r in ALL},
+    ),
+    # new recovery codes for who has an authenticator; the others are sent back
+    (
+        "accounts:recovery_codes",
+        "post",
+        "/accounts/second-factor/recovery-codes/",
+        {r: 200 if r in SECOND_FACTOR_ROLES else 302 for r in ALL},
+    ),
     ("audit:list", "get", "/audit/", only("audit_admin", "auditor")),
     ("audit:verify", "post", "/audit/verify/", only("audit_admin")),
     ("audit:export", "post", "/audit/export/", only("audit_admin")),
@@ -315,3 +341,57 @@ def test_matrix_covers_every_named_url():
         elif getattr(pattern, "name", None):
             names.add(pattern.name)
     assert names == {m[0] for m in MATRIX}
+
+
+# Issue 11: a privileged account without a confirmed authenticator reaches nothing but
+# the enrolment page (and login, logout, the language switch).
+OPEN_BEFORE_SECOND_FACTOR = {
+    "accounts:login",
+    "accounts:logout",
+    "set_language",
+    "accounts:otp_enrol",
+}
+
+
+def _all_urls(programme, user):
+    """Every URL of the matrix, with one set of records behind them."""
+    urls = _url("\n".join(m[2] for m in MATRIX), programme, user).split("\n")
+    return [(m[0], m[1], url) for m, url in zip(MATRIX, urls, strict=True)]
+
+
+@pytest.mark.parametrize("role", sorted(SECOND_FACTOR_ROLES))
+def test_privileged_user_without_second_factor_reaches_only_enrolment(
+    client, programme, user, role
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    subject = user(ROLES[role])
+    TOTPDevice.objects.filter(user=subject).delete()
+    client.force_login(subject)
+    reachable = []
+    for name, method, url in _all_urls(programme, user):
+        if name in OPEN_BEFORE_SECOND_FACTOR:
+            continue
+        response = getattr(client, method)(url)
+        if not (
+            response.status_code == 302 and response["Location"] == "/accounts/second-factor/enrol/"
+        ):
+            reachable.append((name, response.status_code))
+    assert reachable == []  # views reachable without the second factor: 0
+    assert client.get("/accounts/second-factor/enrol/").status_code == 200
+
+
+@pytest.mark.parametrize("role", sorted(SECOND_FACTOR_ROLES))
+def test_privileged_user_with_an_authenticator_must_give_a_code(client, programme, user, role):
+    client.force_login(user(ROLES[role]))
+    reachable = []
+    for name, method, url in _all_urls(programme, user):
+        if name in OPEN_BEFORE_SECOND_FACTOR | {"accounts:otp_verify"}:
+            continue
+        response = getattr(client, method)(url)
+        if not (
+            response.status_code == 302
+            and response["Location"] == "/accounts/second-factor/verify/"
+        ):
+            reachable.append((name, response.status_code))
+    assert reachable == []

@@ -35,6 +35,19 @@ def _session_writes(queries) -> int:
     )
 
 
+def _log_in(client, username):
+    """Log in through the pages: the password, then the code for accounts with a second
+    factor (the privileged demo accounts)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import demo_totp_code
+
+    response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    if response.status_code == 302 and TOTPDevice.objects.filter(user__username=username).exists():
+        response = client.post("/accounts/second-factor/verify/", {"code": demo_totp_code()})
+    return response
+
+
 def _logged_in(client) -> bool:
     return "_auth_user_id" in client.session
 
@@ -48,7 +61,7 @@ def test_settings_no_longer_save_every_request():
 
 @pytest.mark.parametrize("username", ["zjj_admin", "yx_officer", "sjj_auditor"])
 def test_pages_within_a_minute_write_no_session(client, db, clock, username):
-    response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    response = _log_in(client, username)
     assert response.status_code == 302 and _logged_in(client)
     assert client.session[middleware.LAST_ACTIVITY] == 1_700_000_000
     clock.t += 30  # two pages 30 s and 59 s after login: no write at all
@@ -69,7 +82,7 @@ def test_pages_within_a_minute_write_no_session(client, db, clock, username):
 
 
 def test_idle_for_thirty_minutes_logs_out(client, db, clock):
-    client.post("/accounts/login/", {"username": "zjj_admin", "password": DEMO_PASSWORD})
+    _log_in(client, "zjj_admin")
     key = client.session.session_key
     # 30 min exactly after the stamp is still within the timeout (idle > 1800 s logs out)
     clock.t += 30 * 60
@@ -86,14 +99,14 @@ def test_idle_for_thirty_minutes_logs_out(client, db, clock):
 
 def test_idle_timeout_follows_the_setting(client, db, clock, settings):
     settings.SESSION_IDLE_MINUTES = 5
-    client.post("/accounts/login/", {"username": "yx_officer", "password": DEMO_PASSWORD})
+    _log_in(client, "yx_officer")
     clock.t += 5 * 60 + 1  # 301 s > 300 s
     assert client.get("/dashboard/").status_code == 302
     assert not _logged_in(client)
 
 
 def test_expired_stored_session_no_longer_authenticates(client, db):
-    client.post("/accounts/login/", {"username": "zjj_admin", "password": DEMO_PASSWORD})
+    _log_in(client, "zjj_admin")
     session = client.session
     session.set_expiry(-1)
     session.save()
@@ -113,7 +126,7 @@ def test_a_busy_database_does_not_fail_the_page(client, db, clock, monkeypatch):
     from django.contrib.sessions.backends.base import UpdateError
     from django.contrib.sessions.backends.db import SessionStore
 
-    client.post("/accounts/login/", {"username": "zjj_admin", "password": DEMO_PASSWORD})
+    _log_in(client, "zjj_admin")
     real_save = SessionStore.save
 
     def locked(self, must_create=False):

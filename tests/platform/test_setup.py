@@ -91,7 +91,7 @@ def test_production_setup_creates_no_account_and_admins_are_made_explicitly(prod
     assert count.stdout.strip().splitlines()[-1] == "0"
     weak = _create_admin("admin", production_env)
     assert weak.returncode != 0
-    good = _create_admin("Ops#Yangquan2023", production_env)
+    good = _create_admin("Kx7#Yangquan-2023", production_env)
     assert good.returncode == 0, good.stderr
     verify = _jigai("audit_verify", env=production_env)
     assert verify.returncode == 0 and "entries verified" in verify.stdout

@@ -46,3 +46,20 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "short_name", "kind", "division", "parent", "unified_credit_code"]
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        help_text=_("The 6-digit code of your authenticator app, or one of your recovery codes."),
+    )
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(
+        label=_("New initial password"),
+        widget=forms.PasswordInput,
+        help_text=_("Its owner must change it at the next login."),
+    )

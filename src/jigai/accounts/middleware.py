@@ -1,4 +1,8 @@
-"""Idle timeout without a session write on every request (GB/T 22239-2019 §8.1.4.1 d,
+"""Idle timeout and absolute session lifetime (``SESSION_MAX_HOURS`` from the login,
+whatever the activity), and the account policy that stands between a logged-in user
+and the platform (:class:`AccountPolicyMiddleware`).
+
+Idle timeout without a session write on every request (GB/T 22239-2019 §8.1.4.1 d,
 log out after a period of inactivity).
 
 A logged-in session carries the time of its last recorded activity [s since the epoch]
@@ -27,10 +31,12 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import UpdateError
 from django.db import DatabaseError, connection
+from django.shortcuts import redirect
 
 logger = logging.getLogger(__name__)
 
 LAST_ACTIVITY = "_jigai_last_activity"
+SESSION_STARTED = "_jigai_session_started"
 
 
 class IdleTimeoutMiddleware:
@@ -44,19 +50,32 @@ class IdleTimeoutMiddleware:
         now = time.time()
         idle = settings.SESSION_IDLE_MINUTES * 60
         stamp = session.get(LAST_ACTIVITY)
-        if SESSION_KEY in session and isinstance(stamp, int | float) and now - stamp > idle:
+        started = session.get(SESSION_STARTED)
+        if SESSION_KEY in session and (
+            (isinstance(stamp, int | float) and now - stamp > idle)
+            or (
+                isinstance(started, int | float)
+                and now - started > settings.SESSION_MAX_HOURS * 3600
+            )
+        ):
             session.flush()  # logged out: the request goes on as anonymous
         response = self.get_response(request)
         changed_by_view = session.modified
         if SESSION_KEY in session:
+            write = False
+            if not isinstance(session.get(SESSION_STARTED), int | float):
+                # the absolute lifetime counts from the login, whatever the activity since
+                session[SESSION_STARTED] = int(now)
+                write = True
             stamp = session.get(LAST_ACTIVITY)
             fresh = isinstance(stamp, int | float) and 0 <= now - stamp < (
                 settings.SESSION_ACTIVITY_WRITE_SECONDS
             )
             if not fresh:
                 session[LAST_ACTIVITY] = int(now)
-                if not changed_by_view:
-                    _save_stamp_without_waiting(session)
+                write = True
+            if write and not changed_by_view:
+                _save_stamp_without_waiting(session)
         return response
 
 
@@ -86,3 +105,50 @@ def _short_lock_wait(ms: int = 200):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+# --------------------------------------------------------------------------- account policy
+OPEN_TO_ALL = frozenset({"accounts:login", "accounts:logout", "set_language"})
+STEP_VIEWS = {
+    "verify": "accounts:otp_verify",
+    "enrol": "accounts:otp_enrol",
+    "password": "accounts:password_change",
+}
+
+
+class AccountPolicyMiddleware:
+    """What a logged-in user owes before any other page (place after ``OTPMiddleware``):
+    first the second factor (a code, or enrolment for the roles that require one), then
+    a password change (first login, after an administrator's reset, or expired). Until
+    then every view but that step's page, login, logout and the language switch
+    redirects to the step's page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        name = request.resolver_match.view_name if request.resolver_match else ""
+        if name in OPEN_TO_ALL:
+            return None
+        step = pending_step(user)
+        if step is None or name == STEP_VIEWS[step]:
+            return None
+        return redirect(STEP_VIEWS[step])
+
+
+def pending_step(user) -> str | None:
+    """The step a logged-in user must take before anything else, or None."""
+    from jigai.accounts import second_factor, services
+
+    step = second_factor.pending_step(user)
+    if step:
+        return step
+    if services.password_change_reason(user):
+        return "password"
+    return None

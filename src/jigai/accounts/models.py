@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from jigai.core.roles import ADMIN_ROLES, CAPABILITIES, Role
+from jigai.core.roles import CAPABILITIES, Role, placed
 
 
 class Division(models.Model):
@@ -123,6 +123,11 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
+    must_change_password = models.BooleanField(
+        _("must change the password at next login"),
+        default=False,
+        help_text=_("Set when an administrator opens the account or resets its password."),
+    )
 
     objects = JigaiUserManager()
     REQUIRED_FIELDS = ["email"]
@@ -144,9 +149,15 @@ class User(AbstractUser):
         return frozenset(self.role_assignments.values_list("role", flat=True))
 
     @cached_property
+    def placed_roles(self) -> frozenset[str]:
+        """The roles that fit the account's organisation (``core.roles.ALLOWED_PLACEMENT``):
+        only these carry capabilities and a view, whatever was written around the services."""
+        return placed(self.roles, self.organisation)
+
+    @cached_property
     def capabilities(self) -> frozenset[str]:
         caps: set[str] = set()
-        for role in self.roles:
+        for role in self.placed_roles:
             caps |= CAPABILITIES.get(role, frozenset())
         return frozenset(caps)
 
@@ -186,11 +197,6 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
 
-    @staticmethod
-    def conflicts(roles: set[str]) -> bool:
-        """True when an administrator role is combined with any other role."""
-        return bool(roles & ADMIN_ROLES) and len(roles) > 1
-
 
 class LoginThrottle(models.Model):
     """Failed-login counter per user name (not per address: a whole bureau
@@ -211,3 +217,22 @@ class LoginThrottle(models.Model):
     def is_locked(self, now=None) -> bool:
         now = now or timezone.now()
         return self.locked_until is not None and self.locked_until > now
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's earlier passwords: none of the last ``PASSWORD_HISTORY`` may
+    be chosen again (GB/T 22239-2019 §8.1.4.1 a)."""
+
+    user = models.ForeignKey(
+        User, models.CASCADE, related_name="password_history", verbose_name=_("user")
+    )
+    password = models.CharField(_("password hash"), max_length=128)
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        verbose_name = _("earlier password")
+        verbose_name_plural = _("earlier passwords")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.set_at:%Y-%m-%d}"

@@ -13,5 +13,15 @@ urlpatterns = [
     path("users/<int:pk>/roles/", views.user_roles, name="user_roles"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("lockouts/unlock/", views.unlock, name="unlock"),
+    path("second-factor/", views.second_factor_page, name="second_factor"),
+    path("second-factor/verify/", views.otp_verify, name="otp_verify"),
+    path("second-factor/enrol/", views.otp_enrol, name="otp_enrol"),
+    path("second-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path(
+        "users/<int:pk>/second-factor/reset/",
+        views.user_second_factor_reset,
+        name="user_second_factor_reset",
+    ),
+    path("users/<int:pk>/password/", views.user_password_reset, name="user_password_reset"),
     path("organisations/", views.organisations, name="organisations"),
 ]

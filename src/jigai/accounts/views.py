@@ -7,11 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jigai.accounts import services
+from jigai.accounts import second_factor, services
 from jigai.accounts.forms import (
+    CodeForm,
     LoginForm,
     OrganisationForm,
     PasswordChangeForm,
+    PasswordResetForm,
     RolesForm,
     UserCreateForm,
     UserEditForm,
@@ -59,6 +61,7 @@ def home(request):
 
 
 def password_change(request):
+    reason = services.password_change_reason(request.user)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,7 +78,7 @@ def password_change(request):
             login(request, request.user)  # keep the session after the hash changed
             messages.success(request, _("Your password was changed."))
             return redirect("home")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(request, "accounts/password_change.html", {"form": form, "reason": reason})
 
 
 def users(request):
@@ -172,3 +175,105 @@ def organisations(request):
         return redirect("accounts:organisations")
     orgs = Organisation.objects.select_related("division", "parent")
     return render(request, "accounts/organisations.html", {"organisations": orgs, "form": form})
+
+
+# --------------------------------------------------------------------------- second factor
+def otp_verify(request):
+    """Login step 2: a code of the user's authenticator, or a recovery code."""
+    if second_factor.pending_step(request.user) != second_factor.VERIFY:
+        return redirect("home")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            second_factor.verify(request, request.user, form.cleaned_data["code"])
+        except BusinessError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return redirect("home")
+    return render(request, "accounts/otp_verify.html", {"form": form})
+
+
+def otp_enrol(request):
+    """Set up an authenticator app: a QR code (and the secret), confirmed by a code."""
+    try:
+        device = second_factor.enrolment_device(request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, "accounts:second_factor")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = second_factor.confirm_enrolment(
+                request, request.user, form.cleaned_data["code"]
+            )
+        except BusinessError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {
+            "form": form,
+            "qr": second_factor.qr_svg(device),
+            "secret": second_factor.secret_base32(device),
+            "required": second_factor.required(request.user),
+        },
+    )
+
+
+def second_factor_page(request):
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return render(
+        request,
+        "accounts/second_factor.html",
+        {
+            "enrolled": second_factor.has_authenticator(request.user),
+            "required": second_factor.required(request.user),
+            "recovery_left": StaticToken.objects.filter(device__user=request.user).count(),
+        },
+    )
+
+
+@require_POST
+def recovery_codes(request):
+    try:
+        codes = second_factor.new_recovery_codes(request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, "accounts:second_factor")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@require_POST
+@capability_required(Cap.UNLOCK_ACCOUNTS)
+def user_second_factor_reset(request, pk):
+    subject = get_object_or_404(User, pk=pk)
+    try:
+        second_factor.reset(subject, actor=request.user)
+    except BusinessError as exc:
+        return refuse(request, exc, "accounts:users")
+    messages.success(request, _("The second factor of %(u)s was reset.") % {"u": subject.username})
+    return redirect("accounts:users")
+
+
+@capability_required(Cap.MANAGE_USERS)
+def user_password_reset(request, pk):
+    subject = get_object_or_404(User, pk=pk)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password(subject, form.cleaned_data["password"], actor=request.user)
+        except BusinessError as exc:
+            form.add_error(None, exc.message)
+            for line in exc.details:
+                form.add_error("password", line)
+        else:
+            messages.success(
+                request, _("A new initial password was set for %(u)s.") % {"u": subject.username}
+            )
+            return redirect("accounts:users")
+    return render(
+        request,
+        "accounts/form_page.html",
+        {"form": form, "title": _("Reset the password of %(u)s") % {"u": subject.username}},
+    )

@@ -3,11 +3,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from jigai.audit import oversight
+from jigai.audit.forms import EntryFilterParams
 from jigai.audit.models import AuditEntry
+from jigai.core.params import parse
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required
 
@@ -16,19 +17,22 @@ FILTERS = ("action", "actor", "object", "outcome", "since", "until")
 
 
 def _filtered(q):
+    """The entries the filters ``q`` (a query string or a posted form) select; a malformed
+    value is refused (``core.params``)."""
+    f = parse(EntryFilterParams, q)
     qs = AuditEntry.objects.all()
-    if q.get("action"):
-        qs = qs.filter(action__startswith=q["action"])
-    if q.get("actor"):
-        qs = qs.filter(actor_name__icontains=q["actor"])
-    if q.get("object"):
-        qs = qs.filter(object_repr__icontains=q["object"])
-    if q.get("outcome") in AuditEntry.Outcome.values:
-        qs = qs.filter(outcome=q["outcome"])
-    if (since := parse_date(q.get("since") or "")) is not None:
-        qs = qs.filter(recorded_at__date__gte=since)
-    if (until := parse_date(q.get("until") or "")) is not None:
-        qs = qs.filter(recorded_at__date__lte=until)
+    if f["action"]:
+        qs = qs.filter(action__startswith=f["action"])
+    if f["actor"]:
+        qs = qs.filter(actor_name__icontains=f["actor"])
+    if f["object"]:
+        qs = qs.filter(object_repr__icontains=f["object"])
+    if f["outcome"] in AuditEntry.Outcome.values:
+        qs = qs.filter(outcome=f["outcome"])
+    if f["since"] is not None:
+        qs = qs.filter(recorded_at__date__gte=f["since"])
+    if f["until"] is not None:
+        qs = qs.filter(recorded_at__date__lte=f["until"])
     return qs
 
 

@@ -179,6 +179,7 @@ class Changes:
     to_update: list[tuple[Building, dict, dict, dict]] = field(default_factory=list)
     unchanged: int = 0
     versions: dict[int, int] = field(default_factory=dict)  # existing pk -> version read
+    last_pk: int = 0  # the highest building id of the file's counties when read
 
 
 def prepare(plan: Plan, *, progress=None) -> Changes:
@@ -192,6 +193,7 @@ def prepare(plan: Plan, *, progress=None) -> Changes:
             "community", "division"
         )
     }
+    changes.last_pk = max((b.pk for b in existing.values()), default=0)
     total = len(plan.rows)
     for i, row in enumerate(plan.rows):
         values = _values(row)
@@ -219,23 +221,46 @@ def prepare(plan: Plan, *, progress=None) -> Changes:
 def write(plan: Plan, *, actor, actor_name: str = "", progress=None) -> tuple[int, int, int]:
     """Write a validated plan in one short transaction; return (created, updated, unchanged).
 
-    The comparison with stored buildings is made first, outside the transaction; inside
-    it, the versions read are checked again (one query) and the comparison is redone
-    only if someone changed those buildings meanwhile. So the database's write lock is
-    held for the inserts and updates alone, and other users are not kept waiting.
-    ``actor`` None means the command line (demo and administrative loads)."""
+    The comparison with stored buildings is made first, outside the transaction. Inside it,
+    the file's counties are locked (so two imports into one county write one after the
+    other), then the buildings to change, in id order; under those locks the versions read
+    are checked again and no building may have appeared meanwhile, else the comparison is
+    redone under the locks. Every change of a building bumps its version (this is the only
+    writer of survey fields), so each audit entry's "before" is the row as locked and the
+    entries replay to the stored row. The database's write lock is held for the inserts and
+    updates alone. ``actor`` None means the command line (demo and administrative loads)."""
     if actor is not None:
         require(actor, Cap.IMPORT_BUILDINGS)
     changes = prepare(plan, progress=progress)
     with transaction.atomic():
-        now = dict(
-            Building.objects.filter(pk__in=list(changes.versions)).values_list("pk", "version")
-        )
-        if now != changes.versions:
+        if _changed_meanwhile(plan, changes):
             changes = prepare(plan)
         created, updated = _publish(plan, changes, actor=actor, actor_name=actor_name)
     plan.building_ids = [b.pk for b in created] + list(changes.versions)
     return len(created), updated, changes.unchanged
+
+
+def _changed_meanwhile(plan: Plan, changes: Changes) -> bool:
+    """Lock the plan's counties and known buildings (inside the caller's transaction, in a
+    stable order: no deadlock between two imports) and tell whether any of those buildings
+    changed, or a building was added in those counties, since ``changes`` was prepared."""
+    divisions = sorted({row["division"].pk for row in plan.rows})
+    # FOR NO KEY UPDATE: other writers may still insert rows that refer to the county
+    list(
+        Division.objects.select_for_update(no_key=True)
+        .filter(pk__in=divisions)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = dict(
+        Building.objects.select_for_update()
+        .filter(pk__in=list(changes.versions))
+        .order_by("pk")
+        .values_list("pk", "version")
+    )
+    if now != changes.versions:
+        return True
+    return Building.objects.filter(division__in=divisions, pk__gt=changes.last_pk).exists()
 
 
 def _publish(plan: Plan, changes: Changes, *, actor, actor_name: str) -> tuple[list, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Sum
@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Sum
 from jigai.accounts.scope import Scope
 from jigai.audit import stamp
 from jigai.buildings.models import Assessment, Building, Community, Screening
+from jigai.core.params import parse
 from jigai.programmes.models import Programme
 
 
@@ -47,27 +48,22 @@ class Filters:
 
     @classmethod
     def from_query(cls, q) -> Filters:
-        def year(name):
-            value = (q.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+        """The filters of a query; a malformed value raises ``BadParameter`` (a 400)."""
+        from jigai.buildings.forms import FilterParams
 
-        def pct(name):
-            try:
-                return Decimal((q.get(name) or "").strip()) / 100
-            except InvalidOperation:
-                return None
-
+        v = parse(FilterParams, q)
+        hundred = Decimal(100)
         return cls(
-            county=q.get("county", ""),
-            street=q.get("street", ""),
-            community=(q.get("community") or "").strip(),
-            status=q.get("status", ""),
-            category=q.get("category", ""),
-            use=q.get("use", ""),
-            year_from=year("year_from"),
-            year_to=year("year_to"),
-            eta_min=pct("eta_min"),
-            eta_max=pct("eta_max"),
+            county=v["county"],
+            street=str(v["street"] or ""),
+            community=v["community"].strip(),
+            status=v["status"],
+            category=str(v["category"] or ""),
+            use=v["use"],
+            year_from=v["year_from"],
+            year_to=v["year_to"],
+            eta_min=None if v["eta_min"] is None else v["eta_min"] / hundred,
+            eta_max=None if v["eta_max"] is None else v["eta_max"] / hundred,
         )
 
 

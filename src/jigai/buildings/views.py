@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jigai.accounts.scope import get_visible_or_404
 from jigai.buildings import (
     eligibility,
     importer,
@@ -17,6 +18,7 @@ from jigai.buildings.forms import ExceptionForm, UploadForm
 from jigai.buildings.limit_report import limit_report
 from jigai.buildings.models import Building, ImportJob, Job, PackageRuleException, Screening
 from jigai.core.errors import BusinessError
+from jigai.core.params import ProgrammeParams, parse
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
 from jigai.engine.heat_index import TERM_ZH, TERMS
@@ -36,8 +38,8 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 
 
 def _programme(request):
-    pk = request.GET.get("programme")
-    if pk and pk.isdigit():
+    pk = parse(ProgrammeParams, request.GET)["programme"]
+    if pk:
         from jigai.programmes.models import Programme
 
         return get_object_or_404(Programme, pk=pk)
@@ -76,10 +78,9 @@ def building_list(request):
 
 @capability_required(Cap.VIEW_BUILDINGS)
 def building_detail(request, pk):
-    building = get_object_or_404(
-        Building.objects.for_user(request.user).select_related(
-            "division", "community", "community__street"
-        ),
+    building = get_visible_or_404(
+        Building.objects.select_related("division", "community", "community__street"),
+        request,
         pk=pk,
     )
     programme = current_programme()
@@ -188,18 +189,17 @@ def package_rule_rows(building, programme, assessment) -> dict:
 @capability_required(Cap.GRANT_EXCEPTION)
 def rule_exception(request, pk):
     """Lift (or restore) one package rule for one building, with a written reason."""
-    building = get_object_or_404(Building.objects.for_user(request.user), pk=pk)
+    building = get_visible_or_404(Building, request, pk=pk)
     programme = current_programme()
     if programme is None:
         raise Http404
     reason = request.POST.get("reason", "")
     try:
         if request.POST.get("action") == "revoke":
-            exc = get_object_or_404(
-                PackageRuleException,
+            exc = get_visible_or_404(
+                PackageRuleException.objects.filter(building=building, programme=programme),
+                request,
                 pk=request.POST.get("exception") or 0,
-                building=building,
-                programme=programme,
             )
             package_rules.revoke_rule_exception(exc, actor=request.user, reason=reason)
             messages.success(request, _("The rule applies again; the building was re-assessed."))
@@ -262,7 +262,7 @@ def import_start(request):
 
 def _own_job(request, pk) -> ImportJob:
     """An import job in the user's scope; another county's job answers 404."""
-    return get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
+    return get_visible_or_404(ImportJob, request, pk=pk)
 
 
 def _job_progress(request, job, template: str):
@@ -342,9 +342,9 @@ def export(request):
 @capability_required(Cap.VIEW_BUILDINGS)
 def job_output(request, pk):
     """The file an export job wrote: only for the one who asked for it."""
-    job = get_object_or_404(
-        Job.objects.for_user(request.user), pk=pk, user=request.user, status=Job.Status.DONE
-    )
+    job = get_visible_or_404(Job, request, pk=pk)
+    if job.user_id != request.user.pk or job.status != Job.Status.DONE:
+        raise Http404
     if not job.output:
         raise Http404
     return FileResponse(
@@ -355,16 +355,14 @@ def job_output(request, pk):
 @capability_required(Cap.VIEW_BUILDINGS)
 def job_page(request, pk):
     """A screening or assessment job's progress (polled by htmx while it runs)."""
-    job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
+    job = get_visible_or_404(Job, request, pk=pk)
     return _job_progress(request, job, "jobs/job.html")
 
 
 @require_POST
 @capability_required(Cap.VIEW_BUILDINGS)
 def job_retry(request, pk):
-    return _retry(
-        request, get_object_or_404(Job.objects.for_user(request.user), pk=pk), "buildings:job"
-    )
+    return _retry(request, get_visible_or_404(Job, request, pk=pk), "buildings:job")
 
 
 @capability_required(Cap.VIEW_BUILDINGS)

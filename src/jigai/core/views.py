@@ -31,3 +31,18 @@ def refuse(request, error: BusinessError, to: str, *args):
     for line in error.details:
         messages.error(request, line)
     return redirect(to, *args)
+
+
+def bad_request(request, exception=None):
+    """The 400 page (``handler400``): a malformed parameter's message, in the user's
+    language, when the refusal carries one (``BadParameter``)."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    message = exception.message if isinstance(exception, BusinessError) else None
+    return render(
+        request,
+        "400.html",
+        {"message": message or _("The request could not be understood.")},
+        status=400,
+    )

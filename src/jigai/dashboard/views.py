@@ -2,6 +2,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from jigai.accounts.models import Division, Organisation
+from jigai.accounts.scope import refused_access
+from jigai.core.params import ProgrammeParams, parse
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required
 from jigai.dashboard.services import progress_table
@@ -14,10 +16,8 @@ from jigai.projects.progress import area_by_project_stage, late_nodes
 
 @capability_required(Cap.VIEW_PROGRAMME)
 def home(request):
-    if request.GET.get("programme"):
-        programme = get_object_or_404(Programme, pk=request.GET["programme"])
-    else:
-        programme = current_programme()
+    pk = parse(ProgrammeParams, request.GET)["programme"]
+    programme = get_object_or_404(Programme, pk=pk) if pk else current_programme()
     context = {"programme": programme, "programmes": Programme.objects.select_related("city")}
     if programme is not None:
         table = progress_table(programme, request.user)
@@ -47,6 +47,7 @@ def county_detail(request, pk, code):
     programme = get_object_or_404(Programme.objects.select_related("city"), pk=pk)
     division = get_object_or_404(Division, code=code, parent=programme.city)
     if not request.user.sees_division(division):
+        refused_access(request, division)
         raise Http404
     table = progress_table(programme, request.user)
     row = next(r for r in table.rows if r.division.pk == division.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base64 import b32decode
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,13 +10,16 @@ import yaml
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jigai.accounts.models import Division, Organisation, RoleAssignment, User
+from jigai.accounts.services import check_roles
 from jigai.audit import services as audit
 from jigai.buildings import importer
 from jigai.buildings.assessment import assess_buildings
 from jigai.buildings.eligibility import screen
 from jigai.buildings.models import Building
+from jigai.core.roles import SECOND_FACTOR_ROLES
 from jigai.programmes.services import ensure_programme_2023
 from jigai.stock.synthetic import generate, spec
 
@@ -70,6 +74,11 @@ def load_demo_survey(n: int = DEMO_BUILDINGS, *, seed: int = 2023) -> int:
     return created
 
 
+def demo_totp_secret() -> str:
+    """The published TOTP secret of the privileged demo accounts (base32)."""
+    return yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))["totp_secret"]
+
+
 @transaction.atomic
 def load_demo(*, buildings: int = DEMO_BUILDINGS) -> tuple[str, list[DemoLogin]]:
     """Load (or top up) the demo; return the demo password and the logins."""
@@ -88,11 +97,13 @@ def load_demo(*, buildings: int = DEMO_BUILDINGS) -> tuple[str, list[DemoLogin]]
                 "parent": parent,
             },
         )
+    demo_key = b32decode(doc["totp_secret"]).hex()
     logins, created = [], []
     for row in doc["users"]:
         org = Organisation.objects.get(name=row["organisation"])
         user = User.objects.filter(username=row["username"]).first()
         if user is None:
+            check_roles(set(row["roles"]), org)  # the demo keeps the separation of duties
             user = User(username=row["username"], last_name=row["name"], organisation=org)
             validate_password(password, user)
             user.set_password(password)
@@ -101,6 +112,8 @@ def load_demo(*, buildings: int = DEMO_BUILDINGS) -> tuple[str, list[DemoLogin]]
                 RoleAssignment(user=user, role=r) for r in row["roles"]
             )
             created.append(user.username)
+            if set(row["roles"]) & SECOND_FACTOR_ROLES:
+                TOTPDevice.objects.create(user=user, name="demo", key=demo_key, confirmed=True)
         logins.append(
             DemoLogin(user.username, row["name"], org.short_name or org.name, row["roles"])
         )

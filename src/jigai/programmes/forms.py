@@ -124,6 +124,9 @@ class CopyForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
 
 
+MAX_TARGET_M2 = 10**9  # 100,000 万m²: far above any city's programme, within the database
+
+
 def parse_target_cells(data, divisions, categories):
     """Read the task-table grid (inputs ``t-<division>-<category>`` in 万m²).
 
@@ -137,10 +140,14 @@ def parse_target_cells(data, divisions, categories):
             try:
                 value = Decimal(raw or "0") * M2_PER_10K
             except InvalidOperation:
+                value = None
+            if value is None or not value.is_finite():  # NaN and Infinity are no area
                 errors.append(_("%(w)s: “%(v)s” is not a number") % {"w": where, "v": raw})
                 continue
             if value < 0:
                 errors.append(_("%(w)s: a target cannot be negative") % {"w": where})
+            elif value > MAX_TARGET_M2:
+                errors.append(_("%(w)s: more than 100,000 万m²") % {"w": where})
             elif value != value.to_integral_value():
                 errors.append(_("%(w)s: at most four decimals of 万m²") % {"w": where})
             else:

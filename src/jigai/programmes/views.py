@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 
 from jigai.accounts.models import Division
 from jigai.core.errors import BusinessError
+from jigai.core.params import VersionParams, parse
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
 from jigai.engine.measures import MeasureGroup
@@ -101,6 +102,7 @@ def targets_edit(request, pk):
     current = {(t.division_id, t.category_id): t.target_m2 for t in programme.targets.all()}
     errors = []
     if request.method == "POST":
+        version = parse(VersionParams, request.POST)["version"] or 0
         cells, errors = parse_target_cells(request.POST, divisions, categories)
         if not errors:
             try:
@@ -108,7 +110,7 @@ def targets_edit(request, pk):
                     programme,
                     cells,
                     actor=request.user,
-                    expected_version=int(request.POST.get("version", 0)),
+                    expected_version=version,
                 )
             except BusinessError as exc:
                 return refuse(request, exc, "programmes:targets", pk)
@@ -147,12 +149,13 @@ def programme_copy(request, pk):
 @capability_required(Cap.MANAGE_PROGRAMME)
 def programme_status(request, pk):
     programme = get_object_or_404(Programme, pk=pk)
+    version = parse(VersionParams, request.POST)["version"] or 0
     try:
         services.set_status(
             programme,
             request.POST.get("status", ""),
             actor=request.user,
-            expected_version=int(request.POST.get("version", 0)),
+            expected_version=version,
         )
     except (BusinessError, ValueError) as exc:
         error = exc if isinstance(exc, BusinessError) else BusinessError(_("Unknown status."))

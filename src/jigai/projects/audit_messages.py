@@ -3,7 +3,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from jigai.audit.messages import choice, in_brackets, percent, register, yuan
+from jigai.audit.messages import choice, choice_list, in_brackets, percent, register, yuan
+from jigai.core.roles import Duty
+from jigai.projects.books import Refusal
+from jigai.projects.households import Shown
 from jigai.projects.models import DesignSource, Ledger, ProjectFunding, Stage
 from jigai.projects.workflow import ACTIONS
 
@@ -67,8 +70,39 @@ for _ledger in Ledger.values:
         y=yuan,
     )
 register(
+    "project.refused",
+    _("%(a)s was refused “%(act)s” of %(p)s: %(why)s"),
+    act=_workflow_action,
+    why=choice(Duty),
+)
+register(
     "money.reverse",
     _("%(a)s reversed %(l)s of %(y)s yuan (voucher %(r)s): %(why)s"),
     l=choice(Ledger),
     y=yuan,
+)
+# Refused changes of a project's money and dates (jigai.projects.books).
+register(
+    "money.refused",
+    _("%(a)s was refused recording %(l)s of %(y)s yuan dated %(d)s for %(p)s: %(why)s"),
+    l=choice(Ledger),
+    y=yuan,
+    why=choice_list(Refusal),
+)
+register(
+    "money.reverse_refused",
+    _("%(a)s was refused reversing %(l)s of %(y)s yuan (voucher %(r)s) of %(p)s: %(why)s"),
+    l=choice(Ledger),
+    y=yuan,
+    why=choice_list(Refusal),
+)
+register(
+    "project.plan_refused",
+    _("%(a)s was refused changing the time nodes of %(p)s: %(why)s"),
+    why=choice_list(Refusal),
+)
+register(
+    "personal.view",
+    _("%(a)s was shown the unmasked %(f)s of %(p)s"),
+    f=choice_list(Shown),
 )

@@ -26,7 +26,9 @@ from jigai.audit import services as audit
 from jigai.core.errors import BusinessError, require
 from jigai.core.roles import Cap
 from jigai.money import format_yuan
+from jigai.projects import books
 from jigai.projects.access import bump, lock
+from jigai.projects.books import NO_PAYMENTS, Refusal
 from jigai.projects.models import Ledger, LedgerEntry, Project, Stage
 from jigai.projects.plan import FundingPlan, funding_plan, household_due
 
@@ -40,7 +42,6 @@ RECORDER = {
     Ledger.CONTRACTOR: Cap.RECORD_COUNTY_PAYMENTS,
 }
 INCOMING = (Ledger.PROVINCIAL, Ledger.OWNERS, Ledger.COUNTY, Ledger.OTHER)
-NO_PAYMENTS = {Stage.CLOSED, Stage.WITHDRAWN}
 REVERSAL_PREFIX = "冲正"
 WORKS_STARTED = (Stage.STARTED, Stage.COMPLETED, Stage.ACCEPTED, Stage.AUDITED, Stage.CLOSED)
 
@@ -264,101 +265,129 @@ def record_payment(
     building=None,
     household: str = "",
 ) -> LedgerEntry:
-    """Record money in (owners, provincial, county, other) or out (contractor)."""
+    """Record money in (owners, provincial, county, other) or out (contractor); a refusal
+    changes nothing and is audited (:mod:`jigai.projects.books`)."""
     if ledger not in Ledger.values:
         raise BusinessError(_("Unknown ledger."))
     require(actor, RECORDER[ledger])
     reference = (reference or "").strip()
     household = (household or "").strip()
+    valid_amount = isinstance(amount_fen, int) and not isinstance(amount_fen, bool)
     with transaction.atomic():
         locked = lock(project, actor)
-        problems = []
+        problems = books.Problems()
         use = None
-        if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
-            problems.append(_("The amount must be more than zero (a correction is a reversal)."))
-        if locked.stage in NO_PAYMENTS:
-            problems.append(
-                _("No payment can be recorded for a project that is %(s)s.")
-                % {"s": locked.get_stage_display()}
+        if not valid_amount or amount_fen <= 0:
+            problems.add(
+                Refusal.INVALID,
+                _("The amount must be more than zero (a correction is a reversal)."),
             )
-        if on_date > timezone.localdate():
-            problems.append(_("The payment date %(d)s is in the future.") % {"d": on_date})
+        if locked.stage in NO_PAYMENTS:
+            problems.add(
+                Refusal.BOOKS_CLOSED,
+                _("No payment can be recorded for a project that is %(s)s.")
+                % {"s": locked.get_stage_display()},
+            )
+        books.check_date(locked, on_date, problems)
         if not reference:
-            problems.append(_("Give the voucher or transfer reference."))
+            problems.add(Refusal.INVALID, _("Give the voucher or transfer reference."))
         elif reference.startswith(REVERSAL_PREFIX):
-            problems.append(
+            problems.add(
+                Refusal.INVALID,
                 _("References beginning with “%(p)s” are kept for reversals.")
-                % {"p": REVERSAL_PREFIX}
+                % {"p": REVERSAL_PREFIX},
             )
         else:
             use = _next_voucher_use(ledger, reference)
             if use is None:
-                problems.append(
-                    _("Voucher %(r)s is already recorded in this ledger.") % {"r": reference}
+                problems.add(
+                    Refusal.INVALID,
+                    _("Voucher %(r)s is already recorded in this ledger.") % {"r": reference},
                 )
         if ledger == Ledger.OWNERS:
             if building is None or not locked.items.filter(building=building).exists():
-                problems.append(
-                    _("Choose which of the project's buildings an owners' payment is for.")
+                problems.add(
+                    Refusal.INVALID,
+                    _("Choose which of the project's buildings an owners' payment is for."),
                 )
                 building = None
         elif building is not None or household:
-            problems.append(_("Only owners' payments are recorded per building."))
+            problems.add(Refusal.INVALID, _("Only owners' payments are recorded per building."))
         if ledger == Ledger.CONTRACTOR and not problems:
             if locked.stage not in (Stage.STARTED, Stage.COMPLETED, Stage.ACCEPTED, Stage.AUDITED):
-                problems.append(_("The contractor is paid only once works have started."))
+                problems.add(
+                    Refusal.INVALID, _("The contractor is paid only once works have started.")
+                )
             available = reconcile(locked).available
             if amount_fen > available:
-                problems.append(
+                problems.add(
+                    Refusal.OVER_DUE,
                     _("Only %(a)s yuan received and not yet paid out; cannot pay %(p)s yuan.")
-                    % {"a": format_yuan(available), "p": format_yuan(amount_fen)}
+                    % {"a": format_yuan(available), "p": format_yuan(amount_fen)},
                 )
         if not problems:
-            problems.extend(_over_due(locked, ledger, amount_fen, building, household))
-        if problems:
-            raise BusinessError(problems[0], details=problems[1:])
-        try:
-            with transaction.atomic():
-                entry = LedgerEntry.objects.create(
-                    project=locked,
-                    division=locked.division,
-                    ledger=ledger,
-                    building=building,
-                    household=household,
-                    amount_fen=amount_fen,
-                    on_date=on_date,
-                    reference=reference,
-                    voucher_use=use,
-                    recorded_by=actor,
-                )
-        except IntegrityError:  # the same voucher recorded at this moment for another project
-            raise BusinessError(
-                _("Voucher %(r)s is already recorded in this ledger.") % {"r": reference}
-            ) from None
-        bump(locked)
-        audit.record(
-            actor=actor,
-            action=f"money.{ledger}",
-            obj=locked,
-            division_code=locked.division.code,
-            business_date=on_date,
-            data={
-                "a": actor.display_name,
-                "l": entry.ledger,
-                "y": amount_fen,
-                "p": locked.code,
-                "r": entry.reference,
-            },
-            after={
-                "entry": entry.pk,
-                "ledger": ledger,
-                "amount_fen": amount_fen,
-                "building": getattr(building, "pk", None),
-                "household": entry.household,
-                "voucher_use": entry.voucher_use,
-                "on_date": entry.on_date,
-            },
-        )
+            for message in _over_due(locked, ledger, amount_fen, building, household):
+                problems.add(Refusal.OVER_DUE, message)
+        if not problems:
+            return _write_payment(
+                locked, ledger, amount_fen, on_date, reference, use, actor, building, household
+            )
+    books.record_refusal(
+        locked,
+        actor=actor,
+        action="money.refused",
+        data={"l": ledger, "y": amount_fen if valid_amount else 0, "d": str(on_date)},
+        codes=problems.codes,
+    )
+    raise BusinessError(problems.messages[0], details=problems.messages[1:])
+
+
+def _write_payment(
+    locked, ledger, amount_fen, on_date, reference, use, actor, building, household
+) -> LedgerEntry:
+    """The checked payment's entry and audit row (inside the caller's transaction)."""
+    try:
+        with transaction.atomic():
+            entry = LedgerEntry.objects.create(
+                project=locked,
+                division=locked.division,
+                ledger=ledger,
+                building=building,
+                household=household,
+                amount_fen=amount_fen,
+                on_date=on_date,
+                reference=reference,
+                voucher_use=use,
+                recorded_by=actor,
+            )
+    except IntegrityError:  # the same voucher recorded at this moment for another project
+        raise BusinessError(
+            _("Voucher %(r)s is already recorded in this ledger.") % {"r": reference}
+        ) from None
+    bump(locked)
+    audit.record(
+        actor=actor,
+        action=f"money.{ledger}",
+        obj=locked,
+        division_code=locked.division.code,
+        business_date=on_date,
+        data={
+            "a": actor.display_name,
+            "l": entry.ledger,
+            "y": amount_fen,
+            "p": locked.code,
+            "r": entry.reference,
+        },
+        after={
+            "entry": entry.pk,
+            "ledger": ledger,
+            "amount_fen": amount_fen,
+            "building": getattr(building, "pk", None),
+            "household": entry.household,
+            "voucher_use": entry.voucher_use,
+            "on_date": entry.on_date,
+        },
+    )
     return entry
 
 
@@ -366,9 +395,11 @@ def reverse_entry(
     entry: LedgerEntry, *, reason: str, actor, on_date: dt.date | None = None
 ) -> LedgerEntry:
     """Correct a mistaken entry by recording its exact negative; its voucher can then be
-    recorded again."""
+    recorded again. Not in closed books, nor for what an audit has seen
+    (:mod:`jigai.projects.books`); a refusal for those is audited."""
     require(actor, RECORDER[entry.ledger])
     reason = (reason or "").strip()
+    on_date = on_date or timezone.localdate()
     with transaction.atomic():
         locked = lock(entry.project, actor)
         original = LedgerEntry.objects.get(pk=entry.pk)
@@ -380,50 +411,68 @@ def reverse_entry(
             raise BusinessError(_("This entry has already been reversed."))
         if not reason:
             raise BusinessError(_("Say why the entry is reversed."))
-        if original.ledger != Ledger.CONTRACTOR:
+        problems = books.Problems()
+        books.check_reversible(locked, original, problems)
+        books.check_date(locked, on_date, problems)
+        if original.ledger != Ledger.CONTRACTOR and not problems:
             after = reconcile(locked)
             if after.available - original.amount_fen < 0:
-                raise BusinessError(
-                    _("Reversing it would leave less money than has been paid to the contractor.")
+                problems.add(
+                    Refusal.OVER_DUE,
+                    _("Reversing it would leave less money than has been paid to the contractor."),
                 )
-        try:
-            with transaction.atomic():
-                reversal = LedgerEntry.objects.create(
-                    project=locked,
-                    division=original.division,
-                    ledger=original.ledger,
-                    building=original.building,
-                    household=original.household,
-                    amount_fen=-original.amount_fen,
-                    on_date=on_date or timezone.localdate(),
-                    reference=f"{REVERSAL_PREFIX} {original.reference}"[:80],
-                    voucher_use=original.voucher_use,
-                    reverses=original,
-                    recorded_by=actor,
-                )
-        except IntegrityError:  # reversed at this very moment by someone else
-            raise BusinessError(_("This entry has already been reversed.")) from None
-        bump(locked)
-        audit.record(
-            actor=actor,
-            action="money.reverse",
-            obj=locked,
-            division_code=locked.division.code,
-            business_date=reversal.on_date,
-            data={
-                "a": actor.display_name,
-                "l": original.ledger,
-                "y": original.amount_fen,
-                "r": original.reference,
-                "why": reason,
-            },
-            before={"entry": original.pk, "amount_fen": original.amount_fen},
-            after={
-                "entry": reversal.pk,
-                "ledger": reversal.ledger,
-                "amount_fen": reversal.amount_fen,
-                "on_date": reversal.on_date,
-                "reason": reason,
-            },
-        )
+        if not problems:
+            return _write_reversal(locked, original, reason, on_date, actor)
+    books.record_refusal(
+        locked,
+        actor=actor,
+        action="money.reverse_refused",
+        data={"l": original.ledger, "y": original.amount_fen, "r": original.reference},
+        codes=problems.codes,
+    )
+    raise BusinessError(problems.messages[0], details=problems.messages[1:])
+
+
+def _write_reversal(locked, original, reason, on_date, actor) -> LedgerEntry:
+    """The reversing entry and its audit row (inside the caller's transaction)."""
+    try:
+        with transaction.atomic():
+            reversal = LedgerEntry.objects.create(
+                project=locked,
+                division=original.division,
+                ledger=original.ledger,
+                building=original.building,
+                household=original.household,
+                amount_fen=-original.amount_fen,
+                on_date=on_date,
+                reference=f"{REVERSAL_PREFIX} {original.reference}"[:80],
+                voucher_use=original.voucher_use,
+                reverses=original,
+                recorded_by=actor,
+            )
+    except IntegrityError:  # reversed at this very moment by someone else
+        raise BusinessError(_("This entry has already been reversed.")) from None
+    bump(locked)
+    audit.record(
+        actor=actor,
+        action="money.reverse",
+        obj=locked,
+        division_code=locked.division.code,
+        business_date=reversal.on_date,
+        data={
+            "a": actor.display_name,
+            "l": original.ledger,
+            "y": original.amount_fen,
+            "r": original.reference,
+            "why": reason,
+        },
+        before={"entry": original.pk, "amount_fen": original.amount_fen},
+        after={
+            "entry": reversal.pk,
+            "ledger": reversal.ledger,
+            "amount_fen": reversal.amount_fen,
+            "on_date": reversal.on_date,
+            "reason": reason,
+        },
+    )
     return reversal

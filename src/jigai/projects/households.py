@@ -6,25 +6,34 @@ semicolon between cells; .csv/.txt in UTF-8 or GBK, or the first sheet of an .xl
 whole list is checked before anything is written — one bad row refuses it, every problem
 named by its row — and then replaces the building's list. Either every row gives an area or
 none does. A room that has owners' payments recorded cannot be dropped from the list. The
-owner's name is personal data: pages and the audit trail show it masked.
+owner's name and the room are personal data (``jigai.core.personal``): pages show them
+masked except to the roles of the inventory, in their own county (:func:`personal_view`),
+and showing them unmasked is audited once a day per user and project
+(:func:`log_unmasked_view`); the audit trail keeps the name masked. Contractors see neither
+room numbers nor household money.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jigai.audit import services as audit
+from jigai.audit.models import AuditEntry
+from jigai.core import personal
 from jigai.core.errors import BusinessError, require
+from jigai.core.personal import mask_name
 from jigai.core.roles import Cap
-from jigai.projects.access import bump, lock
-from jigai.projects.models import Household, Ledger, LedgerEntry, ProjectBuilding, Stage
-from jigai.projects.plan import mask_name
+from jigai.projects.access import bump, in_scope, lock
+from jigai.projects.models import Household, Ledger, LedgerEntry, Project, ProjectBuilding, Stage
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5000
@@ -222,3 +231,72 @@ def set_households(item: ProjectBuilding, rows: list[Row], *, actor) -> int:
             },
         )
     return len(households)
+
+
+# --------------------------------------------------------------------------- personal data
+class Shown(models.TextChoices):
+    """What a page showed unmasked (the codes of a ``personal.view`` audit entry)."""
+
+    OWNER_NAMES = "owner_names", gettext_lazy("owners' names")
+    ROOM_NUMBERS = "room_numbers", gettext_lazy("room numbers")
+
+
+@dataclass(frozen=True)
+class PersonalView:
+    """How a user sees a project's households: owners' names whole or masked, room numbers
+    whole, masked or hidden, and whether amounts per household or owner are shown."""
+
+    names: bool
+    rooms: str  # "full" | "masked" | "hidden"
+    money: bool
+
+    @property
+    def unmasked(self) -> list[str]:
+        return [
+            code
+            for code, shown in ((Shown.OWNER_NAMES, self.names), (Shown.ROOM_NUMBERS, self.rooms))
+            if shown is True or shown == "full"
+        ]
+
+
+def personal_view(user, project: Project) -> PersonalView:
+    """The inventory's rule (``core/data/personal_fields.yaml``) for this user and project."""
+    roles = user.roles
+    scoped = in_scope(project, user)
+    rooms = "hidden"
+    if roles & personal.room_roles():
+        unmasked = personal.sees_unmasked(roles, "projects.Household", "label", in_scope=scoped)
+        rooms = "full" if unmasked else "masked"
+    return PersonalView(
+        names=personal.sees_unmasked(roles, "projects.Household", "owner_name", in_scope=scoped),
+        rooms=rooms,
+        money=bool(roles & personal.household_money_roles()),
+    )
+
+
+def log_unmasked_view(user, project: Project, view: PersonalView, *, ip: str | None = None):
+    """Audit that ``user`` was shown the project's households unmasked: at most once per
+    user, project and day (returns the entry, or None when already recorded today or when
+    nothing was unmasked)."""
+    if not view.unmasked or not Household.objects.filter(item__project=project).exists():
+        return None
+    today = timezone.localdate()
+    with transaction.atomic():
+        seen = AuditEntry.objects.filter(
+            action="personal.view",
+            actor=user,
+            object_type=project._meta.label,
+            object_id=str(project.pk),
+            business_date=today,
+        ).exists()
+        if seen:
+            return None
+        return audit.record(
+            actor=user,
+            action="personal.view",
+            obj=project,
+            division_code=project.division.code,
+            business_date=today,
+            ip_address=ip,
+            data={"a": user.display_name, "p": project.code, "f": view.unmasked},
+        )

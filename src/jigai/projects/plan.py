@@ -33,6 +33,7 @@ from fractions import Fraction
 from django.utils import timezone
 
 from jigai.audit import services as audit
+from jigai.core.personal import mask_name
 from jigai.engine.funding import split_funding
 from jigai.money import split_largest_remainder
 from jigai.projects.models import Household, Project, ProjectBuilding, ProjectFunding
@@ -239,12 +240,7 @@ class HouseholdDue:
     area_m2: Decimal | None
     owner_masked: str
     due_fen: int
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳小明 → 欧***: the family name's first character only."""
-    name = (name or "").strip()
-    return name[0] + "*" * (len(name) - 1) if name else ""
+    owner_name: str = ""  # shown only to the roles of the personal-data inventory
 
 
 def household_dues(
@@ -262,7 +258,7 @@ def household_dues(
             weights = [1] * len(households)
         amounts = split_largest_remainder(due, weights)
         return [
-            HouseholdDue(h.label, h.area_m2, mask_name(h.owner_name), a)
+            HouseholdDue(h.label, h.area_m2, mask_name(h.owner_name), a, h.owner_name)
             for h, a in zip(households, amounts, strict=True)
         ]
     if item.households:

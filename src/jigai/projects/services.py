@@ -18,6 +18,7 @@ from jigai.engine.funding import window_line_fen
 from jigai.engine.measures import default_catalogue
 from jigai.money import format_yuan
 from jigai.programmes.models import Category, Programme
+from jigai.projects import books
 from jigai.projects.access import bump, lock
 from jigai.projects.models import DesignSource, Project, ProjectBuilding, Stage, TimeNode
 from jigai.projects.plan import refresh_plan
@@ -37,13 +38,12 @@ def create_project(
         raise BusinessError(_("The category is not one of this programme year's."))
     if not (name or "").strip():
         raise BusinessError(_("Give the project a name."))
-    seq = Project.objects.filter(programme=programme, division=division).count() + 1
     project = Project.objects.create(
         programme=programme,
         division=division,
         category=category,
         name=name.strip(),
-        code=f"{programme.year}-{division.code}-{seq:03d}",
+        code=_next_code(programme, division),
     )
     audit.record(
         actor=actor,
@@ -55,6 +55,26 @@ def create_project(
     )
     refresh_plan(project, actor=actor)
     return project
+
+
+def _next_code(programme: Programme, division) -> str:
+    """The next project number of the county in the programme year, "2023-yuxian-007".
+
+    Taken under a lock of the programme year's row (inside the caller's transaction), so two
+    creations at the same moment get two numbers; FOR NO KEY UPDATE leaves the row free for
+    the inserts that refer to it."""
+    list(
+        Programme.objects.select_for_update(no_key=True)
+        .filter(pk=programme.pk)
+        .values_list("pk", flat=True)
+    )
+    prefix = f"{programme.year}-{division.code}-"
+    numbers = [
+        int(code[len(prefix) :])
+        for code in Project.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+        if code[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
 @transaction.atomic
@@ -225,11 +245,24 @@ def record_tender(
     return locked
 
 
-@transaction.atomic
 def plan_dates(project: Project, plan: dict[str, dt.date | None], *, actor) -> Project:
-    """Set the planned date of each stage (时间节点); they must not go backwards."""
+    """Set the planned date of each stage (时间节点); they must not go backwards, and they are
+    not changed once the project is audited, closed or withdrawn (a refusal for that is
+    audited, :mod:`jigai.projects.books`)."""
     require(actor, Cap.MANAGE_PROJECTS)
-    locked = lock(project, actor, None)
+    with transaction.atomic():
+        locked = lock(project, actor, None)
+        problems = books.Problems()
+        books.check_dates_open(locked, problems)
+        if not problems:
+            return _write_plan_dates(locked, plan, actor)
+    books.record_refusal(
+        locked, actor=actor, action="project.plan_refused", data={}, codes=problems.codes
+    )
+    raise BusinessError(problems.messages[0], details=problems.messages[1:])
+
+
+def _write_plan_dates(locked: Project, plan: dict, actor) -> Project:
     from jigai.projects.models import ORDER
 
     dates = [(s, plan.get(s)) for s in ORDER if plan.get(s)]

@@ -2,10 +2,11 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jigai.accounts.scope import get_visible_or_404
 from jigai.audit.models import AuditEntry
 from jigai.buildings.models import Building, Screening
 from jigai.core.errors import BusinessError
@@ -30,19 +31,16 @@ from jigai.projects.models import (
     DesignSource,
     Household,
     Ledger,
-    LedgerEntry,
     Project,
-    ProjectBuilding,
     Stage,
 )
 from jigai.projects.progress import late_nodes
 
 
 def _project(request, pk) -> Project:
-    return get_object_or_404(
-        Project.objects.for_user(request.user).select_related(
-            "programme", "division", "category", "contractor"
-        ),
+    return get_visible_or_404(
+        Project.objects.select_related("programme", "division", "category", "contractor"),
+        request,
         pk=pk,
     )
 
@@ -105,11 +103,20 @@ def project_detail(request, pk):
             .select_related("community")[:200]
         )
     nodes = {n.stage: n for n in project.time_nodes.all()}
+    personal = _personal(request, project)
+    ledger = project.ledger.select_related("building", "recorded_by").order_by("pk")
+    if not personal.money:  # each owners' payment is an owner's money
+        ledger = ledger.exclude(ledger=Ledger.OWNERS)
+        history = history.exclude(action=f"money.{Ledger.OWNERS}").exclude(
+            action__in=["money.reverse", "money.refused", "money.reverse_refused"],
+            data__l=Ledger.OWNERS,
+        )
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
+            "personal": personal,
             "items": items,
             "owners_by_building": owners_by_building,
             "owners": plans.owners_ledger(project, items),
@@ -117,7 +124,7 @@ def project_detail(request, pk):
             "can_list": can_list,
             "households_form": HouseholdsForm(),
             "reconciliation": funding.reconcile(project),
-            "ledger": project.ledger.select_related("building", "recorded_by").order_by("pk"),
+            "ledger": ledger,
             "actions": [
                 (
                     a,
@@ -149,6 +156,13 @@ def project_detail(request, pk):
     )
 
 
+def _personal(request, project: Project) -> households.PersonalView:
+    """How the user sees the project's households; showing them unmasked is audited."""
+    view = households.personal_view(request.user, project)
+    households.log_unmasked_view(request.user, project, view, ip=request.META.get("REMOTE_ADDR"))
+    return view
+
+
 def _household_text(items) -> dict[int, str]:
     """The current list of each building as the recorder edits it ("room, area, owner")."""
     text: dict[int, list[str]] = {}
@@ -165,11 +179,16 @@ def owners(request, pk):
     """The owners' ledger: the share due per building and per household, paid, outstanding —
     printable for a residents' committee collecting it."""
     project = _project(request, pk)
+    personal = households.personal_view(request.user, project)
+    if not personal.money:
+        raise PermissionDenied("household money")
+    _personal(request, project)
     return render(
         request,
         "projects/owners.html",
         {
             "project": project,
+            "personal": personal,
             "owners": plans.owners_ledger(project),
             "plan": funding.funding_plan(project),
             "entries": project.ledger.filter(ledger=Ledger.OWNERS)
@@ -183,15 +202,18 @@ def owners(request, pk):
 def building_owners(request, building):
     """The building page's card of the owners' share in the project that holds it (a
     fragment the building page loads; empty when the building is in no project)."""
-    b = get_object_or_404(Building.objects.for_user(request.user), pk=building)
+    b = get_visible_or_404(Building, request, pk=building)
     row = plans.building_owners_row(b, current_programme())
     if (
         row is not None
         and not Project.objects.for_user(request.user).filter(pk=row.item.project_id).exists()
     ):
         row = None
+    personal = _personal(request, row.item.project) if row else None
     return render(
-        request, "projects/_building_owners.html", {"row": row, "owners": [row] if row else []}
+        request,
+        "projects/_building_owners.html",
+        {"row": row, "owners": [row] if row else [], "personal": personal},
     )
 
 
@@ -201,7 +223,7 @@ def household_list(request, pk, item):
     form = HouseholdsForm(request.POST, request.FILES)
 
     def run(project):
-        target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        target = get_visible_or_404(project.items, request, pk=item)
         if not form.is_valid():
             raise BusinessError(
                 _("The household list was not saved."),
@@ -274,7 +296,7 @@ def design(request, pk, item):
     form = DesignForm(request.POST)
 
     def run(project):
-        target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        target = get_visible_or_404(project.items, request, pk=item)
         if request.POST.get("source") == DesignSource.OPTIMISER:
             services.design_from_assessment(target, actor=request.user)
             return _("The optimiser's package was taken.")
@@ -360,7 +382,7 @@ def reverse(request, pk, entry):
     form = ReverseForm(request.POST)
 
     def run(project):
-        target = get_object_or_404(LedgerEntry, pk=entry, project=project)
+        target = get_visible_or_404(project.ledger, request, pk=entry)
         funding.reverse_entry(target, reason=form.data.get("reason", ""), actor=request.user)
         return _("Entry reversed.")
 
@@ -373,7 +395,7 @@ def as_built(request, pk, item):
     form = AsBuiltForm(request.POST)
 
     def run(project):
-        target = get_object_or_404(ProjectBuilding, pk=item, project=project)
+        target = get_visible_or_404(project.items, request, pk=item)
         if request.POST.get("method") == "engine":
             services.as_built_by_engine(
                 target, report=request.POST.get("report", "").strip(), actor=request.user

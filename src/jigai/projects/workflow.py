@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jigai.audit import services as audit
+from jigai.audit.models import AuditEntry
 from jigai.buildings.models import Screening
 from jigai.core.errors import BusinessError, require
-from jigai.core.roles import Cap
+from jigai.core.roles import Cap, Duty, DutyRefused
 from jigai.money import format_yuan
 from jigai.projects.access import in_scope, lock
 from jigai.projects.funding import reconcile
@@ -308,6 +309,39 @@ def take(
     if action is None:
         raise BusinessError(_("Unknown action."))
     require(actor, action.capability)
+    try:
+        return _take(project, action, actor, on_date, reason, expected_version)
+    except DutyRefused as exc:  # the change rolled back; the refusal stays in the trail
+        audit.record_security_event(
+            actor=actor,
+            action="project.refused",
+            outcome=AuditEntry.Outcome.REFUSED,
+            obj=project,
+            division_code=project.division.code,
+            data={"a": actor.display_name, "act": action.name, "p": project.code, "why": exc.duty},
+        )
+        raise
+
+
+FOUR_EYES = {"approve": Stage.DECLARED}
+"""Actions that the one who took the project into the given stage may not take on it
+(``Duty.SELF_APPROVAL``: whoever declared a project does not approve it)."""
+
+
+def check_four_eyes(project: Project, action: Action, actor) -> None:
+    stage = FOUR_EYES.get(action.name)
+    if stage is None:
+        return
+    last = project.transitions.filter(to_stage=stage).order_by("-pk").first()
+    if last is not None and last.actor_id == actor.pk:
+        raise DutyRefused(
+            _("“%(a)s” refused: %(why)s (you took the project to “%(s)s”).")
+            % {"a": action.label, "why": Duty.SELF_APPROVAL.label, "s": Stage(stage).label},
+            duty=Duty.SELF_APPROVAL,
+        )
+
+
+def _take(project, action, actor, on_date, reason, expected_version) -> Project:
     with transaction.atomic():
         locked = lock(project, actor, expected_version)
         if locked.stage not in action.sources:
@@ -315,6 +349,7 @@ def take(
                 _("“%(a)s” is not possible while the project is “%(s)s”.")
                 % {"a": action.label, "s": locked.get_stage_display()}
             )
+        check_four_eyes(locked, action, actor)
         problems = []
         reason = (reason or "").strip()
         if action.needs_reason and not reason:

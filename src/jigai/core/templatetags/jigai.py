@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from django import template
 
+from jigai.core import personal
 from jigai.money import format_yuan
 from jigai.units import to_10k_m2
 
@@ -43,3 +44,19 @@ def has_cap(caps, name) -> bool:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def room(label, view) -> str:
+    """A room number as ``view`` (a project's personal view) lets it be seen: whole, masked
+    (3-2-***) or not at all."""
+    rooms = getattr(view, "rooms", "masked")
+    if rooms == "full":
+        return label or ""
+    return personal.mask_room(label) if rooms == "masked" else ""
+
+
+@register.filter
+def owner(due, view) -> str:
+    """A household's owner as ``view`` lets it be seen: the name whole, or masked (张**)."""
+    return due.owner_name if getattr(view, "names", False) else due.owner_masked

@@ -39,8 +39,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-task-worker", action="store_true", help="do not start a task worker"
         )
+        parser.add_argument(
+            "--server",
+            choices=["auto", "gunicorn", "waitress"],
+            default="auto",
+            help="web server (default: gunicorn where available, else waitress)",
+        )
 
-    def handle(self, *args, host, port, workers, threads, no_task_worker, **options):
+    def handle(self, *args, host, port, workers, threads, no_task_worker, server, **options):
         from django_tasks import task_backends
 
         jigai = [sys.executable, "-m", "jigai.cli"]
@@ -49,7 +55,7 @@ class Command(BaseCommand):
         if embedded and not no_task_worker:
             children.append(subprocess.Popen([*jigai, "worker", "--recover"]))
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-        if _has_gunicorn():
+        if server == "gunicorn" or (server == "auto" and _has_gunicorn()):
             workers = workers if workers > 0 else default_workers()
             self.stdout.write(
                 f"jigai serving on http://{host}:{port}/ with gunicorn, {workers} workers "
@@ -71,6 +77,10 @@ class Command(BaseCommand):
                         "-",
                         "--graceful-timeout",
                         "10",
+                        # the proxy's X-Forwarded-Proto only from TRUSTED_PROXIES, as in
+                        # jigai.core.proxy, which also takes the client's address from it
+                        "--forwarded-allow-ips",
+                        ",".join(settings.TRUSTED_PROXIES) or "none",
                     ]
                 )
             )
@@ -83,7 +93,16 @@ class Command(BaseCommand):
         from jigai.wsgi import application
 
         try:
-            serve(application, host=host, port=port, threads=threads, ident="jigai")
+            # proxy headers pass through to jigai.core.proxy.TrustedProxy, which honours
+            # them only from TRUSTED_PROXIES (waitress would trust one address at most)
+            serve(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="jigai",
+                clear_untrusted_proxy_headers=False,
+            )
         finally:
             self._stop(children)
 

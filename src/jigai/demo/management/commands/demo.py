@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from jigai.core.roles import Role
-from jigai.demo.loader import DEMO_BUILDINGS, load_demo
+from jigai.core.roles import SECOND_FACTOR_ROLES, Role
+from jigai.demo.loader import DEMO_BUILDINGS, demo_totp_secret, load_demo
 
 
 class Command(BaseCommand):
@@ -25,6 +25,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password for all: {password})")
         for login in logins:
             roles = "、".join(str(Role(r).label) for r in login.roles)
+            mark = " *" if set(login.roles) & SECOND_FACTOR_ROLES else ""
             self.stdout.write(
-                f"  {login.username:<14} {login.name}  {login.organisation}  [{roles}]"
+                f"  {login.username:<14} {login.name}  {login.organisation}  [{roles}]{mark}"
             )
+        self.stdout.write(
+            f"* second factor: TOTP secret {demo_totp_secret()} (add it to an authenticator "
+            "app, or run `jigai demo_totp` for the current code)"
+        )

@@ -1,0 +1,129 @@
+"""The role × URL matrix: every named URL of the application, requested by every role (one
+demo account each, a county officer of another county, and no login), answers exactly the
+status kept in ``access_matrix.csv``. Any drift — a page opened to a role, or closed to one,
+a URL added without a row — fails here.
+
+Cells: 200 shown, 302 redirected (anonymous: to the login page; a POST: back with its
+outcome), 403 refused by capability, 404 outside the user's scope (or no such record),
+405 wrong method. POSTs carry no data: an allowed one is refused by the service as
+incomplete (302 back), so nothing is changed by the matrix itself.
+
+Regenerate after a deliberate change with ``JIGAI_WRITE_ACCESS_MATRIX=1`` and review the
+diff of the CSV like code."""
+
+import csv
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from jigai.accounts.models import Organisation, User
+from jigai.buildings import jobs as survey_jobs
+from jigai.buildings.models import Job
+from jigai.projects import funding
+from jigai.projects.models import Ledger, Project
+from tests.conftest import pass_second_factor
+from tests.platform.test_projects_money import _project
+
+MATRIX = Path(__file__).with_name("access_matrix.csv")
+ACCOUNTS = [
+    "anonymous",
+    "zjj_admin",
+    "fgw_approver",
+    "czj_finance",
+    "sjj_auditor",
+    "yx_officer",
+    "pd_officer",
+    "inspector",
+    "contractor",
+    "sysadmin",
+    "secadmin",
+    "auditadmin",
+]
+NOT_IN_MATRIX = {"set_language"}  # Django's language switch, open to all by design
+DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _url_names(resolver=None, namespace=""):
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            yield from _url_names(p, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+        elif isinstance(p, URLPattern) and p.name and p.name not in NOT_IN_MATRIX:
+            yield f"{namespace}{p.name}"
+
+
+@pytest.fixture
+def objects(programme, user, settings):
+    """The records the URLs name: a 盂县 project built by the demo contractor, its first
+    building and item, a ledger entry, a queued export job of the 盂县 officer."""
+    settings.TASKS = DB_BACKEND  # jobs queued, not run
+    officer = user("yx_officer")
+    project = _project(programme, user, name="权限矩阵")
+    contractor = Organisation.objects.get(short_name="晋阳建工")
+    Project.objects.filter(pk=project.pk).update(contractor=contractor)
+    item = project.items.order_by("pk").first()
+    entry = funding.record_payment(
+        project,
+        ledger=Ledger.COUNTY,
+        amount_fen=100,
+        on_date=dt.date(2023, 6, 1),
+        reference="MATRIX-1",
+        actor=officer,
+    )
+    job = survey_jobs.start(Job.Kind.EXPORT, actor=officer, params={})
+    return {
+        "project": project.pk,
+        "item": item.pk,
+        "building": item.building_id,
+        "entry": entry.pk,
+        "job": job.pk,
+        "import_job": 999_999,
+        "user": User.objects.get(username="yx_officer").pk,
+        "programme": programme.pk,
+        "code": "yuxian",
+    }
+
+
+def _read():
+    with MATRIX.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _request(row, who, objects, user):
+    client = Client()
+    if who != "anonymous":
+        client.force_login(user(who))
+        pass_second_factor(client, user(who))
+    path = row["path"].format(**objects)
+    call = client.post if row["method"] == "POST" else client.get
+    return call(path).status_code
+
+
+def test_every_url_name_has_a_row():
+    names = sorted(_url_names())
+    assert sorted(r["url_name"] for r in _read()) == names
+
+
+def test_each_role_gets_exactly_the_expected_status_on_each_url(objects, user, capsys):
+    rows = _read()
+    got = [{**r, **{who: str(_request(r, who, objects, user)) for who in ACCOUNTS}} for r in rows]
+    if os.environ.get("JIGAI_WRITE_ACCESS_MATRIX"):
+        with MATRIX.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, ["url_name", "method", "path", *ACCOUNTS])
+            writer.writeheader()
+            writer.writerows(got)
+    drift = [
+        f"{r['url_name']} as {who}: expected {r[who]}, got {g[who]}"
+        for r, g in zip(rows, got, strict=True)
+        for who in ACCOUNTS
+        if r[who] != g[who]
+    ]
+    assert drift == [], "\n".join(drift)
+    with capsys.disabled():
+        print(
+            f"\naccess matrix: {len(rows)} URLs × {len(ACCOUNTS)} accounts = "
+            f"{len(rows) * len(ACCOUNTS)} cells checked"
+        )
