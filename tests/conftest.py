@@ -77,6 +77,13 @@ def client_as(client, user):
 
 
 @pytest.fixture(autouse=True)
+def audit_anchors_per_test(tmp_path_factory, settings):
+    """Each test appends the audit chain's anchors to its own file: an anchor of a head that
+    the test's rollback undoes must not meet the next test's chain."""
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+
+
+@pytest.fixture(autouse=True)
 def messages_in_english():
     """Service messages are asserted in English (the msgids); pages render in
     the language each request asks for (Chinese by default)."""

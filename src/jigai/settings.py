@@ -6,7 +6,8 @@ needs (DEBUG stays off; cookies are allowed over plain http on localhost).
 
 Variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, JIGAI_DATA_DIR,
 JIGAI_HTTPS (secure cookies/redirect), TRUSTED_PROXIES, SESSION_IDLE_MINUTES, LOCKOUT_FAILURES,
-LOCKOUT_MINUTES, CSRF_TRUSTED_ORIGINS, TASKS_BACKEND, JOBS_STALE_SECONDS, JIGAI_FILES_DIR.
+LOCKOUT_MINUTES, CSRF_TRUSTED_ORIGINS, TASKS_BACKEND, JOBS_STALE_SECONDS, JIGAI_FILES_DIR,
+AUDIT_HMAC_KEY, AUDIT_HMAC_KEY_FILE, AUDIT_ANCHOR_DIR, AUDIT_RETENTION_DAYS, JIGAI_BACKUP_DIR.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "jigai.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "jigai.audit.source.SourceAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jigai.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -269,6 +271,18 @@ JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 300, minimum=10)
 PAYMENT_GRACE_YEARS = env_int("PAYMENT_GRACE_YEARS", 3, minimum=0)
 # Uploaded survey files, kept through the storage API until their job is done with.
 MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
+
+# --- Audit trail (GB/T 22239-2019 §8.1.4.3 security audit, level 3).
+# The chain is keyed (HMAC-SHA256) with a key kept outside the database: AUDIT_HMAC_KEY from
+# the environment or, when empty, the key file (created 0600 by `jigai setup`).
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "")
+AUDIT_HMAC_KEY_FILE = Path(env_str("AUDIT_HMAC_KEY_FILE", str(DATA_DIR / "audit-hmac.key")))
+# Signed heads of the chain (anchors), appended to a file the audit administrator keeps.
+AUDIT_ANCHOR_DIR = Path(env_str("AUDIT_ANCHOR_DIR", str(DATA_DIR / "anchors"))).resolve()
+# Audit entries are kept at least this long (等保: at least six months); nothing is purged.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184, minimum=184)
+# Where `jigai backup` writes its backups.
+BACKUP_DIR = Path(env_str("JIGAI_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
 
 LOGGING = {
     "version": 1,

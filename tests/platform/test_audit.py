@@ -141,10 +141,14 @@ def test_verify_command_reports_intact_chain(db, capsys):
 
 def test_audit_admin_verifies_from_the_page(client_as):
     client = client_as("auditadmin")
+    before = AuditEntry.objects.count()
     response = client.post("/audit/verify/")
     assert response.status_code == 200
     assert response.context["report"].ok
-    assert response.context["report"].checked == AuditEntry.objects.count()
+    assert response.context["report"].checked == before
+    assert response.context["result"].findings == []
+    assert _last().action == "audit.verify"  # the verification itself is audited
+    assert _last().data["n"] == before
 
 
 def test_audit_admin_browses_and_filters(client_as, programme, user):
@@ -157,3 +161,77 @@ def test_audit_admin_browses_and_filters(client_as, programme, user):
     entries = list(response.context["page"])
     assert [e.action for e in entries] == ["programme.update"]
     assert "王建国" in response.content.decode()
+
+
+def test_reading_the_trail_is_audited_with_the_readers_address(client_as, user):
+    client = client_as("auditadmin")
+    response = client.get("/audit/", {"action": "programme.update"}, REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 200
+    entry = _last()
+    assert (entry.action, entry.actor, entry.ip_address) == (
+        "audit.read",
+        user("auditadmin"),
+        "10.1.2.3",
+    )
+    assert entry.data["f"] == "action=programme.update"
+    assert "184" in response.content.decode()  # the retention shown, with the oldest entry
+
+
+def test_business_entries_carry_the_source_address(programme, user):
+    """Business services pass no address: the middleware's context gives it to record()."""
+    from django.test import RequestFactory
+
+    from jigai.audit.source import SourceAddressMiddleware
+
+    def view(request):
+        programmes.update_parameters(
+            programme, {"min_remaining_life_years": 22}, actor=user("zjj_admin"),
+            expected_version=1,
+        )  # fmt: skip
+        return _last()
+
+    entry = SourceAddressMiddleware(view)(RequestFactory().post("/", REMOTE_ADDR="192.0.2.44"))
+    assert (entry.action, entry.ip_address) == ("programme.update", "192.0.2.44")
+    with transaction.atomic():  # outside a request: no address
+        entry = audit.record(actor=None, actor_name="t", action="demo.load", data={"n": 1})
+    assert entry.ip_address is None
+
+
+def test_audit_admin_exports_a_signed_file_and_the_export_is_audited(client_as):
+    from jigai.audit import oversight
+
+    client = client_as("auditadmin")
+    count = AuditEntry.objects.filter(action="demo.load").count()
+    response = client.post("/audit/export/", {"action": "demo.load"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert oversight.check_export(response.content) == []
+    entry = _last()
+    assert (entry.action, entry.data["n"]) == ("audit.export", count)
+    response = client.post("/audit/anchors/")
+    assert response.status_code == 200
+    assert b'"sig"' in response.content
+    assert _last().action == "audit.anchors"
+
+
+def test_others_cannot_export_or_download_anchors(client_as):
+    client = client_as("sjj_auditor")  # reads the trail, but is not its administrator
+    count = AuditEntry.objects.count()
+    assert client.post("/audit/export/").status_code == 403
+    assert client.post("/audit/anchors/").status_code == 403
+    assert AuditEntry.objects.count() == count
+
+
+def test_retention_below_184_days_is_refused(settings, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from jigai.audit.apps import retention_check
+    from jigai.conf.env import env_int
+
+    settings.AUDIT_RETENTION_DAYS = 90
+    assert [e.id for e in retention_check()] == ["jigai.audit.E001"]
+    settings.AUDIT_RETENTION_DAYS = 365
+    assert retention_check() == []
+    monkeypatch.setenv("AUDIT_RETENTION_DAYS", "30")
+    with pytest.raises(ImproperlyConfigured, match="below the minimum 184"):
+        env_int("AUDIT_RETENTION_DAYS", 184, minimum=184)

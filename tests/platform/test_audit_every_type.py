@@ -24,7 +24,7 @@ from jigai.accounts import second_factor as accounts_second_factor
 from jigai.accounts import services as accounts
 from jigai.accounts.models import Division, Organisation, User
 from jigai.accounts.scope import get_visible_or_404
-from jigai.audit import messages
+from jigai.audit import messages, oversight
 from jigai.audit import services as audit
 from jigai.audit.models import AuditEntry
 from jigai.buildings import importer
@@ -301,7 +301,17 @@ def _walk_jobs(user):
     assert job.status == "done"
 
 
+def _walk_audit(user):
+    """The audit administrator reads, verifies, exports the trail and takes its anchors."""
+    admin = user("auditadmin")
+    oversight.record_read(admin, page=2, filters={"action": "money.county", "actor": ""})
+    assert oversight.verify_and_record(admin).ok
+    oversight.export(AuditEntry.objects.filter(action="demo.load"), admin, filters={})
+    oversight.anchors_for_download(admin)
+
+
 def _walk(programme, user):
+    _walk_audit(user)
     _walk_accounts(user)
     _walk_programmes(programme, user)
     _walk_survey(programme, user)

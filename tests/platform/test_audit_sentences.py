@@ -1,5 +1,5 @@
 """Audit entries store an action type and its data; the sentence is rendered when read,
-in the reader's language; the hash chain (version 2) covers the data."""
+in the reader's language; the hash chain (version 2, keyed since version 3) covers the data."""
 
 import hashlib
 import json
@@ -42,7 +42,7 @@ def test_sentence_is_in_the_readers_language_whatever_the_writers(db, writer):
     # raw values are stored: fen as an int, the ledger's code, no sentence
     assert stored.data == MONEY and isinstance(stored.data["y"], int)
     assert stored.summary == ""
-    assert stored.hash_version == 2
+    assert stored.hash_version == audit.HASH_VERSION == 3
     with translation.override("zh-hans"):
         assert stored.sentence == MONEY_ZH
     with translation.override("en"):
@@ -79,11 +79,9 @@ def _v1_hash(row: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def test_old_entries_without_data_still_verify_and_show_their_summary(db):
-    last = AuditEntry.objects.order_by("-seq").first()
-    now = timezone.now()
-    row = {
-        "seq": last.seq + 1,
+def _legacy_row(seq: int, prev_hash: str, now) -> dict:
+    return {
+        "seq": seq,
         "recorded_at": audit.jsonable(now),
         "business_date": timezone.localdate(now).isoformat(),
         "actor_id": None,
@@ -98,8 +96,11 @@ def test_old_entries_without_data_still_verify_and_show_their_summary(db):
         "before": None,
         "after": {"n": 1},
         "ip_address": None,
-        "prev_hash": last.hash,
+        "prev_hash": prev_hash,
     }
+
+
+def _insert_legacy(row: dict, now) -> AuditEntry:
     old = AuditEntry(
         **{k: v for k, v in row.items() if k not in ("recorded_at", "business_date")},
         recorded_at=now,
@@ -107,16 +108,47 @@ def test_old_entries_without_data_still_verify_and_show_their_summary(db):
         hash=_v1_hash(row),
     )
     old.save()
+    return old
+
+
+def test_old_entries_without_data_still_verify_and_show_their_summary(db):
+    """A trail begun before data (version 1) and before the key (versions 1 and 2) verifies
+    each entry by its own version, then continues keyed."""
+    _drop_triggers()  # rolled back with the test's transaction: start a trail afresh
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditentry")
+    now = timezone.now()
+    old = _insert_legacy(_legacy_row(1, audit.GENESIS, now), now)
     assert old.hash_version is None and old.data is None
     assert audit.entry_hash(old) == old.hash  # version-1 hashing is unchanged
+    v2 = AuditEntry(
+        seq=2, recorded_at=now, business_date=timezone.localdate(now), actor_name="t",
+        action="demo.load", outcome="done", data={"n": 2}, prev_hash=old.hash, hash_version=2,
+    )  # fmt: skip
+    v2.hash = audit.entry_hash(v2)  # unkeyed SHA-256, as version 2 computed it
+    v2.save()
     new = _record("demo.load", {"n": 3})
-    assert new.prev_hash == old.hash
+    assert (new.seq, new.prev_hash, new.hash_version) == (3, v2.hash, 3)
     report = audit.verify_chain()
-    assert report.ok and report.checked == new.seq
+    assert report.ok and report.checked == 3
     with translation.override("en"):
         assert AuditEntry.objects.get(seq=old.seq).sentence == "旧格式的记录"
         assert AuditEntry.objects.get(seq=new.seq).sentence == "Loaded the demo: 3 demo accounts"
     call_command("audit_verify")  # no error
+
+
+def test_an_old_format_entry_after_a_keyed_one_is_a_forgery(db):
+    """Only someone without the key writes an unkeyed entry once the trail is keyed."""
+    last = AuditEntry.objects.order_by("-seq").first()
+    assert last.hash_version == 3
+    now = timezone.now()
+    old = _insert_legacy(_legacy_row(last.seq + 1, last.hash, now), now)
+    assert audit.entry_hash(old) == old.hash  # its own hash fits…
+    report = audit.verify_chain()  # …but its version does not
+    assert (report.first_broken_seq, report.problem) == (
+        old.seq,
+        f"entry #{old.seq} was altered (hash version 1)",
+    )
 
 
 def _drop_triggers():

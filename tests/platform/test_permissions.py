@@ -93,6 +93,8 @@ MATRIX = [
     ),
     ("audit:list", "get", "/audit/", only("audit_admin", "auditor")),
     ("audit:verify", "post", "/audit/verify/", only("audit_admin")),
+    ("audit:export", "post", "/audit/export/", only("audit_admin")),
+    ("audit:anchors", "post", "/audit/anchors/", only("audit_admin")),
     ("set_language", "post", "/i18n/setlang/", {r: 302 for r in ALL}),
     # the survey: {b} is a building of 盂县, {j} an import job of zjj_admin
     ("buildings:list", "get", "/buildings/", only(*CITY, "county_officer")),

@@ -4,13 +4,17 @@ Every business action calls :func:`record` inside its own ``transaction.atomic``
 block, so the change and its audit row commit or roll back together. Each row's
 hash covers its content and the previous row's hash (a hash chain), so an edit
 made behind the application's back — even with the triggers dropped — shows up
-in :func:`verify_chain`.
+in :func:`verify_chain`. Since hash version 3 the hash is an HMAC under a key kept
+outside the database (:mod:`jigai.audit.keys`): whoever edits the database without
+the key cannot recompute the chain after an edit, and the chain's head is anchored
+outside the database (:mod:`jigai.audit.anchors`), so cutting its end off shows too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +24,9 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from jigai.audit import messages
+from jigai.audit.keys import hmac_key
 from jigai.audit.models import AuditEntry
+from jigai.audit.source import current_address
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x6A69676169  # "jigai": serialises chain appends on PostgreSQL
@@ -52,7 +58,8 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-HASH_VERSION = 2  # what new entries are hashed with
+HASH_VERSION = 3  # what new entries are hashed with
+KEYED = 3  # the first keyed version: HMAC-SHA256 under the audit key
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -60,7 +67,8 @@ def entry_hash(entry: AuditEntry) -> str:
 
     Version 1 (rows written before entries carried data; ``hash_version`` NULL or 1)
     covers the fields below; version 2 adds the sentence data and the version itself,
-    so changing either of a new row shows in :func:`verify_chain`."""
+    so changing either of a new row shows in :func:`verify_chain`; version 3 is an
+    HMAC-SHA256 under the audit key (:mod:`jigai.audit.keys`) over version 2's body."""
     body = {
         "seq": entry.seq,
         "recorded_at": jsonable(entry.recorded_at),
@@ -83,7 +91,10 @@ def entry_hash(entry: AuditEntry) -> str:
     if version >= 2:
         body["data"] = entry.data
         body["hash_version"] = version
-    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
+    text = _canonical(body).encode("utf-8")
+    if version >= KEYED:
+        return hmac.new(hmac_key(), text, hashlib.sha256).hexdigest()
+    return hashlib.sha256(text).hexdigest()
 
 
 def _lock_chain_head(conn=None) -> None:
@@ -167,7 +178,7 @@ def _entry(
         summary=summary,
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
-        ip_address=ip_address,
+        ip_address=ip_address if ip_address is not None else current_address(),
         prev_hash=prev_hash,
         **_sentence_fields(model, data),
     )
@@ -189,13 +200,14 @@ def _check_sentence(fields: dict) -> None:
 
 
 def _sentence_fields(model, data: dict | None) -> dict:
-    """The data and hash version of a new row (none on a model older than those fields)."""
+    """The data and hash version of a new row (none on a model older than those fields).
+
+    Every new row is keyed (a data migration's row with a summary too), so that a row of
+    an older version after a keyed one can only be a forgery (:func:`verify_chain`)."""
     names = {f.name for f in model._meta.get_fields()}
     if "hash_version" not in names:
         return {}
-    if data is None:
-        return {"data": None, "hash_version": 1}
-    return {"data": jsonable(data), "hash_version": HASH_VERSION}
+    return {"data": jsonable(data) if data is not None else None, "hash_version": HASH_VERSION}
 
 
 def record_security_event(**kwargs) -> AuditEntry:
@@ -221,19 +233,30 @@ class ChainReport:
         return self.first_broken_seq is None
 
 
-def verify_chain(batch: int = 2000) -> ChainReport:
-    """Walk the whole chain in order; report the first row that does not fit."""
+def verify_chain(batch: int = 2000, *, using: str = "default") -> ChainReport:
+    """Walk the whole chain in order; report the first row that does not fit.
+
+    Besides gaps, broken links and altered rows, a row of an unkeyed version after a keyed
+    one is a finding: only someone without the key writes one (to recompute the chain)."""
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch):
+    keyed = False
+    rows = AuditEntry.objects.using(using).order_by("seq").iterator(chunk_size=batch)
+    for entry in rows:
         if entry.seq != expected_seq:
             return ChainReport(checked, expected_seq, f"entry #{expected_seq} is missing")
         if entry.prev_hash != expected_prev:
             return ChainReport(
                 checked, entry.seq, f"entry #{entry.seq} does not link to its predecessor"
             )
-        if entry_hash(entry) != entry.hash:
+        version = entry.hash_version or 1
+        if version > HASH_VERSION or (keyed and version < KEYED):
+            return ChainReport(
+                checked, entry.seq, f"entry #{entry.seq} was altered (hash version {version})"
+            )
+        keyed = keyed or version >= KEYED
+        if not hmac.compare_digest(entry_hash(entry), entry.hash):
             return ChainReport(checked, entry.seq, f"entry #{entry.seq} was altered")
         expected_prev = entry.hash
         expected_seq += 1

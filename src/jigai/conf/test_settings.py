@@ -4,10 +4,12 @@ served from the finders instead of a collected manifest."""
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-for-any-deployment-0123456789abcdef")
 os.environ.setdefault("JIGAI_HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("AUDIT_HMAC_KEY", "test-only-audit-key-not-for-any-deployment-0123456789")
 
 from jigai.settings import *  # noqa: E402,F403
 from jigai.settings import STORAGES  # noqa: E402
@@ -23,6 +25,9 @@ WHITENOISE_USE_FINDERS = True
 # uploaded files go to a temporary folder, never the working tree's data/.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="jigai-files-")
+# Anchors of the audit chain and backups likewise.
+AUDIT_ANCHOR_DIR = Path(tempfile.mkdtemp(prefix="jigai-anchors-"))
+BACKUP_DIR = Path(tempfile.mkdtemp(prefix="jigai-backups-"))
 
 # Pages' cached figures are keyed by the audit trail's head (jigai.audit.stamp); a test's
 # rolled-back transaction reuses the same head with other data, so the suite does not cache

@@ -7,4 +7,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Retrofit projects")
 
     def ready(self):
-        from jigai.projects import audit_messages  # noqa: F401 (registers the sentences)
+        from jigai.projects import (
+            audit_messages,  # noqa: F401 (registers the sentences)
+            integrity,  # noqa: F401 (the ledgers checked by jigai verify)
+        )

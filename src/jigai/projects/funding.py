@@ -385,6 +385,7 @@ def _write_payment(
             "building": getattr(building, "pk", None),
             "household": entry.household,
             "voucher_use": entry.voucher_use,
+            "on_date": entry.on_date,
         },
     )
     return entry
@@ -457,6 +458,7 @@ def _write_reversal(locked, original, reason, on_date, actor) -> LedgerEntry:
         action="money.reverse",
         obj=locked,
         division_code=locked.division.code,
+        business_date=reversal.on_date,
         data={
             "a": actor.display_name,
             "l": original.ledger,
@@ -465,6 +467,12 @@ def _write_reversal(locked, original, reason, on_date, actor) -> LedgerEntry:
             "why": reason,
         },
         before={"entry": original.pk, "amount_fen": original.amount_fen},
-        after={"entry": reversal.pk, "amount_fen": reversal.amount_fen, "reason": reason},
+        after={
+            "entry": reversal.pk,
+            "ledger": reversal.ledger,
+            "amount_fen": reversal.amount_fen,
+            "on_date": reversal.on_date,
+            "reason": reason,
+        },
     )
     return reversal

@@ -1,16 +1,7 @@
-from django.core.management.base import BaseCommand, CommandError
+"""``jigai audit_verify``: the former name of ``jigai verify``."""
 
-from jigai.audit.services import verify_chain
+from jigai.audit.management.commands.verify import Command as VerifyCommand
 
 
-class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain from the first entry to the last."
-
-    def handle(self, *args, **options):
-        report = verify_chain()
-        if not report.ok:
-            raise CommandError(
-                f"audit chain BROKEN at entry #{report.first_broken_seq}: {report.problem} "
-                f"({report.checked} entries verified before it)"
-            )
-        self.stdout.write(f"audit chain intact: {report.checked} entries verified")
+class Command(VerifyCommand):
+    help = "Same as `jigai verify` (its former name)."
