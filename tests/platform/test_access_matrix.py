@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from jigai.accounts.models import Organisation, User
 from jigai.buildings import jobs as survey_jobs
 from jigai.buildings.models import Job
+from jigai.core.roles import SECOND_FACTOR_ROLES
 from jigai.projects import funding
 from jigai.projects.models import Ledger, Project
 from tests.conftest import pass_second_factor
@@ -127,3 +128,66 @@ def test_each_role_gets_exactly_the_expected_status_on_each_url(objects, user, c
             f"\naccess matrix: {len(rows)} URLs × {len(ACCOUNTS)} accounts = "
             f"{len(rows) * len(ACCOUNTS)} cells checked"
         )
+
+
+# Issue 11: a privileged account without a confirmed authenticator reaches nothing but the
+# enrolment page (and login, logout, the language switch); with one, nothing but the code step.
+OPEN_BEFORE_SECOND_FACTOR = {"accounts:login", "accounts:logout", "accounts:otp_enrol"}
+PRIVILEGED = {  # one demo account per role of SECOND_FACTOR_ROLES
+    "programme_admin": "zjj_admin",
+    "approver": "fgw_approver",
+    "finance_officer": "czj_finance",
+    "system_admin": "sysadmin",
+    "security_admin": "secadmin",
+    "audit_admin": "auditadmin",
+}
+
+
+def test_the_privileged_accounts_are_every_second_factor_role():
+    assert set(PRIVILEGED) == set(SECOND_FACTOR_ROLES)
+
+
+def _stopped_at(username, objects, user, *, without_device, step, open_names):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    subject = user(username)
+    if without_device:
+        TOTPDevice.objects.filter(user=subject).delete()
+    client = Client()
+    client.force_login(subject)
+    reachable = []
+    for row in _read():
+        if row["url_name"] in open_names:
+            continue
+        path = row["path"].format(**objects)
+        response = (client.post if row["method"] == "POST" else client.get)(path)
+        if not (response.status_code == 302 and response["Location"] == step):
+            reachable.append((row["url_name"], response.status_code))
+    return client, reachable
+
+
+@pytest.mark.parametrize("username", sorted(PRIVILEGED.values()))
+def test_privileged_user_without_second_factor_reaches_only_enrolment(objects, user, username):
+    client, reachable = _stopped_at(
+        username,
+        objects,
+        user,
+        without_device=True,
+        step="/accounts/second-factor/enrol/",
+        open_names=OPEN_BEFORE_SECOND_FACTOR,
+    )
+    assert reachable == []  # views reachable without the second factor: 0
+    assert client.get("/accounts/second-factor/enrol/").status_code == 200
+
+
+@pytest.mark.parametrize("username", sorted(PRIVILEGED.values()))
+def test_privileged_user_with_an_authenticator_must_give_a_code(objects, user, username):
+    _, reachable = _stopped_at(
+        username,
+        objects,
+        user,
+        without_device=False,
+        step="/accounts/second-factor/verify/",
+        open_names=OPEN_BEFORE_SECOND_FACTOR | {"accounts:otp_verify"},
+    )
+    assert reachable == []
