@@ -21,6 +21,7 @@ LAYERS = [
     {"jobs"},
     {"programmes"},
     {"buildings"},
+    {"documents"},  # below projects: the workflow asks it what a transition still needs
     {"projects"},
     {"dashboard"},
     {"demo"},

@@ -7,7 +7,9 @@ needs (DEBUG stays off; cookies are allowed over plain http on localhost).
 Variables: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, JIGAI_DATA_DIR,
 JIGAI_HTTPS (secure cookies/redirect), TRUSTED_PROXIES, SESSION_IDLE_MINUTES, LOCKOUT_FAILURES,
 LOCKOUT_MINUTES, CSRF_TRUSTED_ORIGINS, TASKS_BACKEND, JOBS_STALE_SECONDS, JIGAI_FILES_DIR,
-AUDIT_HMAC_KEY, AUDIT_HMAC_KEY_FILE, AUDIT_ANCHOR_DIR, AUDIT_RETENTION_DAYS, JIGAI_BACKUP_DIR.
+AUDIT_HMAC_KEY, AUDIT_HMAC_KEY_FILE, AUDIT_ANCHOR_DIR, AUDIT_RETENTION_DAYS, JIGAI_BACKUP_DIR,
+DOCUMENT_MAX_MB, DOCUMENTS_S3_BUCKET, DOCUMENTS_S3_ENDPOINT_URL, DOCUMENTS_S3_REGION
+(with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY read by boto3).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "jigai.dashboard",
     "jigai.buildings",
     "jigai.projects",
+    "jigai.documents",  # documents and photos (issue 12, item 6)
     "jigai.jobs",
     "jigai.demo",
     "django_tasks",
@@ -271,6 +274,28 @@ JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 300, minimum=10)
 PAYMENT_GRACE_YEARS = env_int("PAYMENT_GRACE_YEARS", 3, minimum=0)
 # Uploaded survey files, kept through the storage API until their job is done with.
 MEDIA_ROOT = Path(env_str("JIGAI_FILES_DIR", str(DATA_DIR / "files"))).resolve()
+
+# --- Documents and photos (issue 12, item 6; jigai.documents). Kept through the storage
+# "documents": under MEDIA_ROOT (documents/…) by default; in an S3-compatible bucket when
+# DOCUMENTS_S3_BUCKET is set (endpoint and region optional; the keys from boto3's usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). Files are served only through the application
+# (scope check and audit), never by a bucket URL.
+DOCUMENT_MAX_MB = env_int("DOCUMENT_MAX_MB", 20, minimum=1)
+DOCUMENTS_S3_BUCKET = env_str("DOCUMENTS_S3_BUCKET", "")
+if DOCUMENTS_S3_BUCKET:
+    STORAGES["documents"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": DOCUMENTS_S3_BUCKET,
+            "endpoint_url": env_str("DOCUMENTS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("DOCUMENTS_S3_REGION", "") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    STORAGES["documents"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 # --- Audit trail (GB/T 22239-2019 §8.1.4.3 security audit, level 3).
 # The chain is keyed (HMAC-SHA256) with a key kept outside the database: AUDIT_HMAC_KEY from

@@ -13,6 +13,7 @@ urlpatterns = [
     path("audit/", include("jigai.audit.urls")),
     path("buildings/", include("jigai.buildings.urls")),
     path("projects/", include("jigai.projects.urls")),
+    path("documents/", include("jigai.documents.urls")),  # documents and photos (issue 12)
 ]
 
 handler400 = "jigai.core.views.bad_request"

@@ -12,6 +12,7 @@ from jigai.buildings.models import Building, Screening
 from jigai.core.errors import BusinessError
 from jigai.core.roles import Cap
 from jigai.core.views import capability_required, refuse
+from jigai.documents.services import panel as documents_panel
 from jigai.programmes.services import current_programme
 from jigai.projects import funding, households, services, workflow
 from jigai.projects import plan as plans
@@ -152,6 +153,7 @@ def project_detail(request, pk):
             and project.stage in services.EDITABLE,
             "can_inspect": request.user.can(Cap.INSPECT_PROJECTS)
             and project.stage == Stage.COMPLETED,
+            "documents": documents_panel(project, request.user, workflow.next_actions(project)),
         },
     )
 

@@ -23,6 +23,7 @@ from jigai.audit.models import AuditEntry
 from jigai.buildings.models import Screening
 from jigai.core.errors import BusinessError, require
 from jigai.core.roles import Cap, Duty, DutyRefused
+from jigai.documents.services import missing_for
 from jigai.money import format_yuan
 from jigai.projects.access import in_scope, lock
 from jigai.projects.funding import reconcile
@@ -277,15 +278,22 @@ def available_actions(project: Project, user) -> list[Action]:
     ]
 
 
+REGULAR_EXCLUDED = ("return", "suspend", "withdraw", "resume")
+
+
+def next_actions(project: Project) -> list[tuple[str, str]]:
+    """(name, label) of the regular transitions from the project's stage."""
+    return [
+        (a.name, str(a.label))
+        for a in ACTIONS.values()
+        if project.stage in a.sources and a.name not in REGULAR_EXCLUDED
+    ]
+
+
 def blockers(project: Project) -> list[str]:
     """What stands between the project and its next regular stage."""
     for action in ACTIONS.values():
-        if project.stage in action.sources and action.name not in (
-            "return",
-            "suspend",
-            "withdraw",
-            "resume",
-        ):
+        if project.stage in action.sources and action.name not in REGULAR_EXCLUDED:
             return [p for check in action.checks for p in check(project)]
     return []
 
@@ -364,6 +372,10 @@ def _take(project, action, actor, on_date, reason, expected_version) -> Project:
             problems.append(_("The date %(d)s is in the future.") % {"d": on_date})
         for check in action.checks:
             problems.extend(check(locked))
+        problems.extend(  # the documents the transition needs (jigai.documents' kinds file)
+            _("Upload the document “%(k)s”.") % {"k": k.label}
+            for k in missing_for(locked, action.name)
+        )
         if problems:
             raise BusinessError(
                 _("“%(a)s” refused: %(n)d condition(s) not met.")
