@@ -39,6 +39,7 @@ from jigai.programmes import services as programmes
 from jigai.programmes.models import Programme
 from jigai.projects import funding, households, services, workflow
 from jigai.projects.models import Ledger, Stage
+from tests.platform.document_samples import attach_needed
 from tests.platform.test_projects_money import _project
 from tests.platform.test_survey_import import _import, _rows, _workbook
 
@@ -184,6 +185,7 @@ def _walk_survey(programme, user):
 
 
 def _take(project, action, who, user, day, reason=""):
+    attach_needed(project, action, user("yx_officer"))  # the documents the step needs
     return workflow.take(
         project, action, actor=user(who), on_date=D0 + timedelta(days=day), reason=reason
     )

@@ -24,6 +24,7 @@ from jigai.core.roles import ALLOWED_PLACEMENT, INCOMPATIBLE, Duty, DutyRefused,
 from jigai.demo.loader import DEMO_FILE
 from jigai.projects import funding, workflow
 from jigai.projects.models import Ledger, Project, Stage
+from tests.platform.document_samples import attach_needed
 from tests.platform.test_projects_money import _project
 
 D0 = dt.date(2023, 6, 1)
@@ -143,6 +144,8 @@ def test_roles_that_may_not_be_held_together_are_refused_and_audited(user, usern
 def test_the_officer_who_declared_a_project_cannot_approve_it(user, yx_project):
     """Before the fix nothing compared the approver with the declarer: the officer, moved to
     the development & reform commission and made approver, approved their own declaration."""
+    attach_needed(yx_project, "declare", user("yx_officer"))
+    attach_needed(yx_project, "approve", user("yx_officer"))
     workflow.take(yx_project, "declare", actor=user("yx_officer"), on_date=D0)
     sec, sys_ = user("secadmin"), user("sysadmin")
     drc = Organisation.objects.get(short_name="市发改委")

@@ -17,6 +17,7 @@ from jigai.core.roles import Role
 from jigai.money import format_yuan
 from jigai.projects import funding, households, services, workflow
 from jigai.projects.models import Ledger, Project
+from tests.platform.document_samples import attach_needed
 from tests.platform.test_projects_money import _pay, _project
 
 # --------------------------------------------------------------------------- inventory
@@ -91,6 +92,8 @@ def _with_households_and_contractor(programme, user):
     _pay(project, Ledger.OWNERS, 600_000, "yx_officer", user, "YZ-P1", item.building, "1-1-101")
     _pay(project, Ledger.OWNERS, 400_000, "yx_officer", user, "YZ-P2", item.building, "1-1-102")
     day = dt.date(2023, 6, 1)
+    for action in ("declare", "approve"):
+        attach_needed(project, action, officer)
     workflow.take(project, "declare", actor=officer, on_date=day)
     workflow.take(project, "approve", actor=user("fgw_approver"), on_date=day)
     project = Project.objects.get(pk=project.pk)

@@ -12,6 +12,7 @@ from jigai.core.errors import BusinessError, StaleVersion
 from jigai.dashboard.services import progress_table
 from jigai.projects import funding, services, workflow
 from jigai.projects.models import ORDER, Ledger, LedgerEntry, Project, Stage
+from tests.platform.document_samples import attach_needed
 
 D0 = dt.date(2023, 6, 1)
 
@@ -56,6 +57,7 @@ def project(programme, user):
 
 
 def _take(project, action, who, user, day=0, reason="", **kw):
+    attach_needed(project, action, user("yx_officer"))  # the documents the step needs
     return workflow.take(
         project, action, actor=user(who), on_date=D0 + dt.timedelta(days=day), reason=reason, **kw
     )
@@ -364,6 +366,7 @@ def test_project_pages_walk(client_as, project, user):
     page = client.get(f"/projects/{project.pk}/")
     assert page.status_code == 200
     assert [a.name for a, _f in page.context["actions"]] == ["declare", "withdraw"]
+    attach_needed(project, "declare", user("yx_officer"))
     response = client.post(
         f"/projects/{project.pk}/act/",
         {"action": "declare", "version": project.version, "on_date": "2023-06-01", "reason": ""},

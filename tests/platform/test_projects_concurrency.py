@@ -74,8 +74,11 @@ def _race(*targets):
 def test_two_approvals_at_once_approve_once():
     from jigai.accounts.models import User
     from jigai.projects import workflow
+    from tests.platform.document_samples import attach_needed
 
     project = _setup()
+    for action in ("declare", "approve"):
+        attach_needed(project, action, User.objects.get(username="yx_officer"))
     workflow.take(project, "declare", actor=User.objects.get(username="yx_officer"), on_date=D)
     approver = User.objects.get(username="fgw_approver")
     results = _race(*[lambda: workflow.take(project, "approve", actor=approver, on_date=D)] * 2)

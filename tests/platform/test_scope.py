@@ -16,6 +16,7 @@ from jigai.projects import funding, households, services
 from jigai.projects.access import lock
 from jigai.projects.models import LedgerEntry, Project, ProjectBuilding
 from jigai.projects.workflow import take
+from tests.platform.document_samples import attach_needed
 from tests.platform.test_projects import _eligible
 
 # Models that hold no county's records, each with why it is not county-scoped.
@@ -80,6 +81,7 @@ def built(programme, user):
     grant_rule_exception(
         item.building, programme, "require_roof", "屋面已于去年翻新完毕", actor=admin
     )
+    attach_needed(p, "declare", officer)  # also a document for the scope of documents
     take(Project.objects.get(pk=p.pk), "declare", actor=officer, on_date=dt.date(2023, 6, 1))
     # jobs: one by the county officer, one by the city, one by the contractor
     for who in ("yx_officer", "zjj_admin", "contractor"):

@@ -44,8 +44,8 @@ class Document(models.Model):
         related_name="documents",
         verbose_name=_("ledger entry"),
     )
-    owner_key = models.CharField(
-        _("owner"), max_length=40, help_text="project, item:<id> or entry:<id>"
+    attached_to = models.CharField(
+        _("attached to"), max_length=40, help_text="project, item:<id> or entry:<id>"
     )
     kind = models.CharField(_("kind"), max_length=40, db_index=True)
     file_name = models.CharField(_("file name"), max_length=200)
@@ -75,7 +75,7 @@ class Document(models.Model):
     class Meta:
         ordering = ["project", "kind", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["owner_key", "sha256"], name="one_file_per_owner"),
+            models.UniqueConstraint(fields=["attached_to", "sha256"], name="one_file_per_owner"),
             models.CheckConstraint(
                 condition=models.Q(item__isnull=True) | models.Q(ledger_entry__isnull=True),
                 name="document_one_owner",

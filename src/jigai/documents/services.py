@@ -128,7 +128,7 @@ def upload(
             locked = type(project).objects.select_for_update().get(pk=project.pk)
             if not in_scope(locked, actor):
                 raise BusinessError(_("This project belongs to another county."))
-            twin = Document.objects.filter(owner_key=key, project=locked, sha256=sha).first()
+            twin = Document.objects.filter(attached_to=key, project=locked, sha256=sha).first()
             if twin is not None:
                 raise _duplicate(name, twin)
             old = _supersedable(locked, found, supersedes)
@@ -141,7 +141,7 @@ def upload(
                 project=locked,
                 item=item,
                 ledger_entry=ledger_entry,
-                owner_key=key,
+                attached_to=key,
                 kind=found.code,
                 file_name=name,
                 format=sniffed.format,
@@ -192,7 +192,7 @@ def upload(
                 )
     except IntegrityError:  # the same file uploaded at the same moment by someone else
         _discard(saved)
-        twin = Document.objects.filter(owner_key=key, project=project, sha256=sha).first()
+        twin = Document.objects.filter(attached_to=key, project=project, sha256=sha).first()
         if twin is None:
             raise
         raise _duplicate(name, twin) from None
