@@ -87,6 +87,9 @@ class Document(models.Model):
     def __str__(self) -> str:
         return self.file_name
 
+    def delete(self, *args, **kwargs):
+        raise ValueError("documents are never deleted; upload a superseding one")
+
     @property
     def is_image(self) -> bool:
         from jigai.documents.kinds import IMAGES
