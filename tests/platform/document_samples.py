@@ -75,7 +75,7 @@ def attach_needed(project, action: str, actor) -> list:
         documents.upload(
             project,
             kind=kind.code,
-            file=upload_file(f"{kind.code}.pdf", pdf(f"{project.pk}-{kind.code}")),
+            file=upload_file(f"{kind.zh}.pdf", pdf(f"{project.pk}-{kind.code}")),
             actor=actor,
         )
         for kind in documents.missing_for(project, action)

@@ -33,13 +33,14 @@ from jigai.buildings.models import Building, ImportJob, PackageRuleException, Sc
 from jigai.buildings.package_rules import grant_rule_exception, revoke_rule_exception
 from jigai.core.errors import BusinessError
 from jigai.core.roles import DutyRefused, Role
+from jigai.documents import services as documents
 from jigai.engine import ENGINE_VERSION
 from jigai.jobs import services as jobs
 from jigai.programmes import services as programmes
 from jigai.programmes.models import Programme
 from jigai.projects import funding, households, services, workflow
 from jigai.projects.models import Ledger, Stage
-from tests.platform.document_samples import attach_needed
+from tests.platform.document_samples import attach_needed, pdf, upload_file
 from tests.platform.test_projects_money import _project
 from tests.platform.test_survey_import import _import, _rows, _workbook
 
@@ -274,6 +275,19 @@ def _walk_closed_books(project, user):
         services.plan_dates(project, {Stage.CLOSED: D0}, actor=user("yx_officer"))
 
 
+def _walk_documents(project, user):
+    """A superseding upload and a download (the uploads: the documents each step needed)."""
+    old = project.documents.get(kind="contract")
+    new = documents.upload(
+        project,
+        kind="contract",
+        file=upload_file("施工合同（补充）.pdf", pdf("walk")),
+        actor=user("yx_officer"),
+        supersedes=old,
+    )
+    documents.download(new, actor=user("sjj_auditor"))
+
+
 def _walk_other_project(programme, user):
     """Households, suspended and resumed, then withdrawn."""
     project = _project(programme, user, n=1, code="residential_combined", name="审计撤回")
@@ -317,7 +331,9 @@ def _walk(programme, user):
     _walk_accounts(user)
     _walk_programmes(programme, user)
     _walk_survey(programme, user)
-    _walk_closed_books(_walk_project(programme, user), user)
+    project = _walk_project(programme, user)
+    _walk_closed_books(project, user)
+    _walk_documents(project, user)
     _walk_other_project(programme, user)
     _walk_jobs(user)
     _walk_duties(programme, user)
