@@ -24,9 +24,11 @@ from jigai.accounts.models import Organisation, User
 from jigai.buildings import jobs as survey_jobs
 from jigai.buildings.models import Job
 from jigai.core.roles import SECOND_FACTOR_ROLES
+from jigai.documents import services as documents
 from jigai.projects import funding
 from jigai.projects.models import Ledger, Project
 from tests.conftest import pass_second_factor
+from tests.platform.document_samples import jpeg, upload_file
 from tests.platform.test_projects_money import _project
 
 MATRIX = Path(__file__).with_name("access_matrix.csv")
@@ -59,7 +61,7 @@ def _url_names(resolver=None, namespace=""):
 @pytest.fixture
 def objects(programme, user, settings):
     """The records the URLs name: a 盂县 project built by the demo contractor, its first
-    building and item, a ledger entry, a queued export job of the 盂县 officer."""
+    building and item, a ledger entry, a queued export job of the 盂县 officer, a photo."""
     settings.TASKS = DB_BACKEND  # jobs queued, not run
     officer = user("yx_officer")
     project = _project(programme, user, name="权限矩阵")
@@ -75,12 +77,16 @@ def objects(programme, user, settings):
         actor=officer,
     )
     job = survey_jobs.start(Job.Kind.EXPORT, actor=officer, params={})
+    photo = documents.upload(
+        project, kind="photo_before", file=upload_file("楼.jpg", jpeg()), actor=officer
+    )
     return {
         "project": project.pk,
         "item": item.pk,
         "building": item.building_id,
         "entry": entry.pk,
         "job": job.pk,
+        "document": photo.pk,
         "import_job": 999_999,
         "user": User.objects.get(username="yx_officer").pk,
         "programme": programme.pk,
