@@ -1,9 +1,12 @@
 """One residential project from creation to closed, in headless Chromium, each
 step by the role the plan gives it."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, pass_second_step
+from tests.platform.document_samples import jpeg, pdf
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +38,17 @@ def _pay_due(page, ledger, *, row, reference):
 def _submit(page, button):
     with page.expect_navigation():
         button.click()
+
+
+def _upload(page, kind, name, data, mime="application/pdf"):
+    """Upload a document of ``kind`` through the project page's documents panel."""
+    form = page.locator("[data-testid=upload-form]")
+    form.locator("select[name=kind]").select_option(kind)
+    form.locator("input[name=file]").set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
+    _submit(page, form.locator("button[type=submit]"))
+    assert page.locator(".messages li.error").count() == 0, page.inner_text(".messages")
 
 
 def _stage(page):
@@ -79,11 +93,17 @@ def test_residential_project_declaration_to_closed(browser, server):
     row.locator("input[name=cost_fen]").fill("520000.00")
     row.locator("input[name=window_fen]").fill("200000.00")  # the owners pay for windows
     _submit(county, row.locator("form[action*='design'] button").first)
+    # declaration needs the survey table and the county's implementation plan
+    _submit(county, county.locator("form[data-action=declare] button"))
+    assert "调查摸底表" in county.inner_text(".messages")
+    _upload(county, "survey_table", "调查摸底表.pdf", pdf("gx-survey"))
+    _upload(county, "implementation_plan", "实施方案.pdf", pdf("gx-plan"))
     _act(county, "declare")
     assert _stage(county) == "declared"
 
     approver = as_user("fgw_approver")
     approver.goto(url)
+    _upload(approver, "approval", "立项批复.pdf", pdf("gx-approval"))
     _act(approver, "approve")
 
     county.goto(url)
@@ -91,6 +111,8 @@ def test_residential_project_declaration_to_closed(browser, server):
     tender.locator("input[name=contract_sum_fen]").fill("1000000.00")
     tender.locator("select[name=contractor]").select_option(index=1)
     _submit(county, tender.locator("button"))
+    _upload(county, "award_notice", "中标通知书.pdf", pdf("gx-award"))
+    _upload(county, "contract", "施工合同.pdf", pdf("gx-contract"))
     _act(county, "tender")
     # works cannot start before the owners' money is in place
     _submit(county, county.locator("form[data-action=fund] button"))
@@ -122,6 +144,15 @@ def test_residential_project_declaration_to_closed(browser, server):
     row.locator("input[name=eta_pct]").fill("48.0")
     row.locator("input[name=report]").fill("JC-2023-1")
     _submit(inspector, row.locator("form[action*='as-built'] button"))
+    _upload(inspector, "completion_acceptance", "竣工验收报告.pdf", pdf("gx-acceptance"))
+    _upload(inspector, "photo_after", "改造后.jpg", jpeg(), "image/jpeg")
+    thumb = inspector.locator("[data-kind=photo_after] img.thumb")
+    thumb.scroll_into_view_if_needed()  # loaded lazily
+    inspector.wait_for_function("img => img.complete", arg=thumb.element_handle())
+    assert thumb.evaluate("img => img.naturalWidth") == 320
+    with inspector.expect_download() as download:
+        inspector.locator("[data-kind=completion_acceptance] [data-testid=download]").click()
+    assert Path(download.value.path()).read_bytes() == pdf("gx-acceptance")
     _act(inspector, "accept")
 
     auditor = as_user("sjj_auditor")
