@@ -135,3 +135,28 @@ def test_two_owners_payments_at_once_never_exceed_what_the_building_owes():
     text = " ".join([refused[0].message, *refused[0].details])
     assert all(f in text for f in ("20,000.00", "16,661.19", "36,661.19")), text
     assert funding.owner_payments_by_building(project) == {item.building_id: 2_000_000}
+
+
+def test_the_same_file_uploaded_twice_at_once_is_kept_once(settings, tmp_path):
+    """Two officers upload the same contract to the project at the same moment: the project's
+    row lock lets one in; the other is refused as a duplicate and leaves no file behind."""
+    from jigai.accounts.models import User
+    from jigai.documents import services as documents
+    from jigai.documents.models import Document
+    from tests.platform.document_samples import pdf, upload_file
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    project = _setup()
+    officer = User.objects.get(username="yx_officer")
+    data = pdf("same contract")
+
+    def send():
+        return documents.upload(
+            project, kind="contract", file=upload_file("合同.pdf", data), actor=officer
+        )
+
+    results = _race(send, send)
+    assert sum(isinstance(r, BusinessError) for r in results) == 1
+    assert sum(isinstance(r, Document) for r in results) == 1
+    assert Document.objects.filter(project=project, kind="contract").count() == 1
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
