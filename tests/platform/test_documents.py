@@ -174,7 +174,9 @@ def test_pdf_and_photo_are_kept_with_their_sha256_and_the_photo_with_a_thumbnail
     entry = AuditEntry.objects.get(action="document.upload", object_id=str(shot.pk))
     assert entry.data["k"] == "photo_before" and entry.after["sha256"] == shot.sha256
     with translation.override("zh-hans"):
-        assert "改造前照片" in entry.sentence or "改造前照片" in _sentence(entry)
+        assert _sentence(entry) == (
+            f"周盂县 上传了 外墙.JPG（改造前照片）至 {project.code}（{item.building}）"
+        )
 
 
 def _sentence(entry):
