@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "jigai.dashboard",
     "jigai.buildings",
     "jigai.projects",
+    "jigai.quality",  # quality of the works: lots, entry re-tests, rectifications (issue 12)
     "jigai.jobs",
     "jigai.demo",
     "django_tasks",

@@ -35,6 +35,7 @@ from jigai.projects.models import (
     Stage,
 )
 from jigai.projects.progress import late_nodes
+from jigai.quality import services as quality
 
 
 def _project(request, pk) -> Project:
@@ -152,6 +153,7 @@ def project_detail(request, pk):
             and project.stage in services.EDITABLE,
             "can_inspect": request.user.can(Cap.INSPECT_PROJECTS)
             and project.stage == Stage.COMPLETED,
+            **quality.project_context(request, project),  # issue 12: the quality card
         },
     )
 
