@@ -84,6 +84,11 @@ def rules() -> RuleFile:
         raise ValueError("rule file properties differ from quality.rules.PROPERTY_LABELS")
     if set(data["tests"]) != set(TEST_LABELS) or set(data["materials"]) != set(MATERIAL_LABELS):
         raise ValueError("rule file tests or materials differ from quality.rules labels")
+    limit_keys = {"value", "source", "verify", "unit", "min", "max"}
+    for key, material in data["materials"].items():
+        for name, limit in material.items():
+            if isinstance(limit, dict) and not set(limit) <= limit_keys:  # an unquoted comma
+                raise ValueError(f"rule file: materials.{key}.{name} has keys {sorted(limit)}")
     for key, element in data["elements"].items():
         for part in ("lot", "entry_retest", "onsite_per_lot", "onsite_per_unit_project"):
             if part not in element:
