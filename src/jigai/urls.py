@@ -13,7 +13,9 @@ urlpatterns = [
     path("audit/", include("jigai.audit.urls")),
     path("buildings/", include("jigai.buildings.urls")),
     path("projects/", include("jigai.projects.urls")),
-    path("quality/", include("jigai.quality.urls")),  # issue 12: lots, entry re-tests, rectifications
+    path(
+        "quality/", include("jigai.quality.urls")
+    ),  # issue 12: lots, entry re-tests, rectifications
 ]
 
 handler400 = "jigai.core.views.bad_request"

@@ -47,12 +47,15 @@ LINES = [
 ]
 
 
-@pytest.fixture
-def project(programme, user):
+def quality_project(programme, user, name="质量"):
+    """A 盂县 project of two buildings with the design lines above, built by 晋阳建工."""
     officer = user("yx_officer")
     category = programme.categories.get(code="residential_standalone")
-    p = projects.create_project(programme=programme, category=category, name="质量", actor=officer)
-    projects.add_buildings(p, _eligible(programme, n=2), actor=officer)
+    p = projects.create_project(programme=programme, category=category, name=name, actor=officer)
+    free = [
+        b for b in _eligible(programme, n=20) if not b.project_items.filter(programme=programme)
+    ]
+    projects.add_buildings(p, free[:2], actor=officer)
     for item, lines in zip(p.items.order_by("pk"), LINES, strict=True):
         cost = sum(line["fen"] for line in lines)
         projects.set_design(
@@ -68,6 +71,46 @@ def project(programme, user):
     contractor = Organisation.objects.get(short_name="晋阳建工")
     Project.objects.filter(pk=p.pk).update(contractor=contractor)
     return Project.objects.get(pk=p.pk)
+
+
+@pytest.fixture
+def project(programme, user):
+    return quality_project(programme, user)
+
+
+SAFE = {  # plausible values of every property (judged pass or fail, never refused)
+    "lambda": "0.03",
+    "density": "100",
+    "compressive_strength": "0.2",
+    "tensile_strength": "0.2",
+    "water_absorption": "0.5",
+    "burning_class": "A",
+    "k_value": "1.5",
+    "airtightness_grade": "7",
+    "fire_integrity": "1",
+}
+
+
+def any_entry_test(lot, actor, report):
+    """An entry re-test of any lot (its catalogue material), for the shared walks."""
+    from jigai.engine.measures import default_catalogue
+    from jigai.quality import rules
+
+    measure = default_catalogue().by_id(lot.measure_id)
+    material = "window" if lot.element == "window" else measure.material
+    allowed = rules.allowed_properties(lot.element)
+    return services.record_entry_test(
+        lot,
+        actor=actor,
+        material=material,
+        maker="阳泉建材有限公司",
+        batch="P-1",
+        quantity="100",
+        lab="阳泉市建设工程质量检测中心",
+        report_no=report,
+        tested_on=D,
+        values={k: v for k, v in SAFE.items() if k in allowed},
+    )
 
 
 def _plan(rows):

@@ -372,7 +372,7 @@ def record_entry_test(
             "r": report_no,
             "m": material,
             "k": maker,
-            "l": str(lot),
+            "l": f"{default_catalogue().by_id(lot.measure_id).name_zh} #{lot.seq}",
             "o": "pass" if passed else "fail",
         },
         after={
