@@ -54,24 +54,24 @@ BURNING_RANK = {"A": 0, "A1": 0, "A2": 0, "B1": 1, "B2": 2, "B3": 3}
 
 @dataclass(frozen=True)
 class RuleFile:
-    data: dict
+    doc: dict
     digest: str
 
     def element(self, key: str) -> dict:
-        return self.data["elements"][key]
+        return self.doc["elements"][key]
 
     def element_of_group(self, group: str) -> str | None:
-        for key, element in self.data["elements"].items():
+        for key, element in self.doc["elements"].items():
             if group in element["measure_groups"]:
                 return key
         return None
 
     def material(self, key: str) -> dict:
-        return self.data["materials"][key]
+        return self.doc["materials"][key]
 
     @property
     def factor(self) -> int:
-        return int(self.data["certified_reduction"]["factor"])
+        return int(self.doc["certified_reduction"]["factor"])
 
 
 @cache
@@ -79,21 +79,21 @@ def rules() -> RuleFile:
     """The rule file, checked once: every property, test and material it names has a
     translated label here, and every element has its lot and entry re-test rule."""
     raw = resources.files("jigai.quality").joinpath("data/gb50411_2019.yaml").read_bytes()
-    data = yaml.safe_load(raw)
-    if set(data["properties"]) != set(PROPERTY_LABELS):
+    doc = yaml.safe_load(raw)
+    if set(doc["properties"]) != set(PROPERTY_LABELS):
         raise ValueError("rule file properties differ from quality.rules.PROPERTY_LABELS")
-    if set(data["tests"]) != set(TEST_LABELS) or set(data["materials"]) != set(MATERIAL_LABELS):
+    if set(doc["tests"]) != set(TEST_LABELS) or set(doc["materials"]) != set(MATERIAL_LABELS):
         raise ValueError("rule file tests or materials differ from quality.rules labels")
     limit_keys = {"value", "source", "verify", "unit", "min", "max"}
-    for key, material in data["materials"].items():
+    for key, material in doc["materials"].items():
         for name, limit in material.items():
             if isinstance(limit, dict) and not set(limit) <= limit_keys:  # an unquoted comma
                 raise ValueError(f"rule file: materials.{key}.{name} has keys {sorted(limit)}")
-    for key, element in data["elements"].items():
+    for key, element in doc["elements"].items():
         for part in ("lot", "entry_retest", "onsite_per_lot", "onsite_per_unit_project"):
             if part not in element:
                 raise ValueError(f"rule file: element {key} has no {part}")
-    return RuleFile(data, hashlib.sha256(raw).hexdigest())
+    return RuleFile(doc, hashlib.sha256(raw).hexdigest())
 
 
 def lots(size: int, quantity: float) -> list[float]:
@@ -124,7 +124,7 @@ def property_label(key: str) -> str:
 def parse_value(key: str, raw) -> Decimal | str:
     """A measured value checked against its physical range (rule file ``properties``);
     refused naming the field when it is not a number or lies outside."""
-    spec = rules().data["properties"][key]
+    spec = rules().doc["properties"][key]
     label = property_label(key)
     text = str(raw).strip()
     if "choices" in spec:

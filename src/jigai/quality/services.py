@@ -78,7 +78,7 @@ def _quantities(project: Project) -> dict[tuple[str, str], dict]:
     windows] and the buildings (unit projects) that use it. A line's quantity is its cost
     over the measure's unit rate (the optimiser priced it as rate × quantity)."""
     catalogue = default_catalogue()
-    data = R.rules().data
+    doc = R.rules().doc
     out: dict[tuple[str, str], dict] = {}
     for item in project.items.all():
         for line in item.design_lines or []:
@@ -91,9 +91,9 @@ def _quantities(project: Project) -> dict[tuple[str, str], dict]:
                 continue
             qty = int(line.get("fen", 0)) / measure.cost_fen
             if measure.unit is CostUnit.M:
-                qty *= data["band_height_m"][measure.group.value]["value"]
+                qty *= doc["band_height_m"][measure.group.value]["value"]
             elif element == Element.WINDOW:
-                qty = math.ceil(qty / data["window_unit_area_m2"]["value"] - 1e-9)
+                qty = math.ceil(qty / doc["window_unit_area_m2"]["value"] - 1e-9)
             if qty <= 0:
                 continue
             slot = out.setdefault((element, measure.id), {"q": 0.0, "b": set(), "m": measure})
@@ -165,7 +165,7 @@ def sampling_plan(project: Project, certified=None) -> list[PlanRow]:
                 entry_required=entry_n,
                 entry_per=per,
                 entry_clause=rule["entry_retest"]["clause"]
-                + (f"; {rf.data['certified_reduction']['clause']}" if cert else ""),
+                + (f"; {rf.doc['certified_reduction']['clause']}" if cert else ""),
                 entry_properties=list(rule["entry_retest"]["properties"]),
                 certified=cert,
                 certified_lost=mid in certified and mid in failed,
@@ -297,7 +297,7 @@ def record_entry_test(
     locked = lock(lot.project, actor)
     lot = InspectionLot.objects.select_for_update().get(pk=lot.pk, project=locked)
     rf = R.rules()
-    if material not in rf.data["materials"] or lot.element not in rf.material(material)["elements"]:
+    if material not in rf.doc["materials"] or lot.element not in rf.material(material)["elements"]:
         raise BusinessError(
             _("Material: “%(m)s” is not a material of the rule file for %(e)s.")
             % {"m": material, "e": lot.get_element_display()}

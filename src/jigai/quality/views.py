@@ -48,7 +48,7 @@ def lot_detail(request, lot):
     rf = R.rules()
     materials = [
         (key, R.MATERIAL_LABELS[key])
-        for key, m in rf.data["materials"].items()
+        for key, m in rf.doc["materials"].items()
         if lot.element in m["elements"]
     ]
     return render(
