@@ -27,6 +27,7 @@ NOT_COUNTY_OWNED = {
     "User": "accounts are managed by the system and security administrators",
     "RoleAssignment": "accounts",
     "LoginThrottle": "login hardening, no business data",
+    "ScheduledRun": "the platform's own routines (backup, anchor), no county's records",
     "PasswordHistory": "hashes of a user's earlier passwords, read only by the password check",
     "AuditEntry": "the audit trail has its own readers (auditors, audit administrator)",
     "Programme": "the city's programme year, read by every business role",
