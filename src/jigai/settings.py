@@ -18,7 +18,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from jigai.conf.env import env_bool, env_int, env_list, env_str
+from jigai.conf.env import env_bool, env_int, env_list, env_minute, env_str, env_time
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("JIGAI_DATA_DIR", str(Path.cwd() / "data"))).resolve()
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jigai.buildings",
     "jigai.projects",
     "jigai.documents",  # documents and photos (issue 12, item 6)
+    "jigai.quality",  # quality of the works: lots, entry re-tests, rectifications (issue 12)
     "jigai.jobs",
     "jigai.demo",
     "django_tasks",
@@ -308,6 +309,13 @@ AUDIT_ANCHOR_DIR = Path(env_str("AUDIT_ANCHOR_DIR", str(DATA_DIR / "anchors"))).
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 184, minimum=184)
 # Where `jigai backup` writes its backups.
 BACKUP_DIR = Path(env_str("JIGAI_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+
+# --- Routines the task worker runs on its own (jigai.jobs.schedule); empty switches one off.
+SCHEDULE_BACKUP_AT = env_time("SCHEDULE_BACKUP_AT", "02:30")  # daily backup, local time
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14, minimum=1)  # backups kept by the daily routine
+SCHEDULE_ANCHOR_MINUTE = env_minute("SCHEDULE_ANCHOR_MINUTE", "5")  # hourly anchor
+SCHEDULE_DORMANT_AT = env_time("SCHEDULE_DORMANT_AT", "03:00")  # daily dormant-account check
+SCHEDULE_POLL_SECONDS = env_int("SCHEDULE_POLL_SECONDS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,9 @@ urlpatterns = [
     path("buildings/", include("jigai.buildings.urls")),
     path("projects/", include("jigai.projects.urls")),
     path("documents/", include("jigai.documents.urls")),  # documents and photos (issue 12)
+    path(
+        "quality/", include("jigai.quality.urls")
+    ),  # issue 12: lots, entry re-tests, rectifications
 ]
 
 handler400 = "jigai.core.views.bad_request"

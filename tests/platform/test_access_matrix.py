@@ -25,8 +25,9 @@ from jigai.buildings import jobs as survey_jobs
 from jigai.buildings.models import Job
 from jigai.core.roles import SECOND_FACTOR_ROLES
 from jigai.documents import services as documents
-from jigai.projects import funding
+from jigai.projects import funding, services
 from jigai.projects.models import Ledger, Project
+from jigai.quality import services as quality
 from tests.conftest import pass_second_factor
 from tests.platform.document_samples import jpeg, upload_file
 from tests.platform.test_projects_money import _project
@@ -80,7 +81,21 @@ def objects(programme, user, settings):
     photo = documents.upload(
         project, kind="photo_before", file=upload_file("楼.jpg", jpeg()), actor=officer
     )
+    # quality (issue 12): the lots of the optimiser's design, an order on the first lot
+    services.design_from_assessment(item, actor=officer)
+    quality.generate_lots(project, user("inspector"))
+    lot = project.inspection_lots.order_by("pk").first()
+    order = quality.issue_rectification(
+        project,
+        actor=user("inspector"),
+        what="整改",
+        where="1号楼",
+        deadline=dt.date.today() + dt.timedelta(days=2),
+        lot=lot,
+    )
     return {
+        "lot": lot.pk,
+        "rectification": order.pk,
         "project": project.pk,
         "item": item.pk,
         "building": item.building_id,

@@ -326,6 +326,43 @@ def _walk_audit(user):
     oversight.anchors_for_download(admin)
 
 
+def _walk_quality(programme, user):
+    """Issue 12: the lots generated, a passed and a failed entry re-test, a rectification
+    issued, answered, reopened, answered again and closed."""
+    from jigai.quality import services as quality
+    from tests.platform.test_quality import WALL_OK, quality_project
+
+    inspector, contractor = user("inspector"), user("contractor")
+    project = quality_project(programme, user, name="质量全流程")
+    quality.generate_lots(project, inspector)
+    lot = project.inspection_lots.get(measure_id="wall_eps_80", seq=1)
+    for report, density in (("WALK-R-1", "20"), ("WALK-R-2", "15")):
+        quality.record_entry_test(
+            lot,
+            actor=inspector,
+            material="eps",
+            maker="阳泉保温材料厂",
+            batch="B-1",
+            quantity="1000",
+            lab="阳泉市建设工程质量检测中心",
+            report_no=report,
+            tested_on=D0,
+            values={**WALL_OK, "density": density},
+        )
+    r = quality.issue_rectification(
+        project,
+        actor=inspector,
+        what="退场并更换该批EPS板",
+        where="1号楼北立面",
+        deadline=timezone.localdate() + timedelta(days=7),
+        lot=lot,
+    )
+    quality.answer_rectification(r, actor=contractor, evidence="已退场")
+    quality.review_rectification(r, actor=inspector, passed=False, result="缺新批次复验报告")
+    quality.answer_rectification(r, actor=contractor, evidence="新批次复验合格")
+    quality.review_rectification(r, actor=inspector, passed=True, result="复验合格")
+
+
 def _walk(programme, user):
     _walk_audit(user)
     _walk_accounts(user)
@@ -336,6 +373,7 @@ def _walk(programme, user):
     _walk_documents(project, user)
     _walk_other_project(programme, user)
     _walk_jobs(user)
+    _walk_quality(programme, user)
     _walk_duties(programme, user)
 
 

@@ -75,6 +75,22 @@ READ = {
     "username",
     "next",
     "language",
+    # quality (issue 12): lots, entry re-tests, rectification orders
+    "certified",
+    "material",
+    "maker",
+    "batch",
+    "quantity",
+    "lab",
+    "report_no",
+    "tested_on",
+    "lot",
+    "what",
+    "where",
+    "deadline",
+    "evidence",
+    "verdict",
+    "result",
 }
 # POSTs that start work over the whole stock whatever the body (a job with nothing to
 # read): they are crawled by GET and with a malformed query, not run 5 × 13 times.
@@ -141,6 +157,13 @@ def _real_ids():
             "building": item.building_id if item else Building.objects.first().pk,
         },
     }
+    from jigai.quality.models import InspectionLot, Rectification
+
+    lot = InspectionLot.objects.first()
+    order = Rectification.objects.first()
+    real["quality:lot"] = real["quality:record_test"] = {"lot": lot.pk if lot else None}
+    real["quality:"] = {"pk": project.pk if project else None}
+    real["quality:answer"] = real["quality:review"] = {"pk": order.pk if order else None}
     assert Organisation.objects.exists()
     return real
 

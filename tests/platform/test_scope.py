@@ -16,8 +16,10 @@ from jigai.projects import funding, households, services
 from jigai.projects.access import lock
 from jigai.projects.models import LedgerEntry, Project, ProjectBuilding
 from jigai.projects.workflow import take
+from jigai.quality import services as quality
 from tests.platform.document_samples import attach_needed
 from tests.platform.test_projects import _eligible
+from tests.platform.test_quality import any_entry_test
 
 # Models that hold no county's records, each with why it is not county-scoped.
 NOT_COUNTY_OWNED = {
@@ -26,6 +28,7 @@ NOT_COUNTY_OWNED = {
     "User": "accounts are managed by the system and security administrators",
     "RoleAssignment": "accounts",
     "LoginThrottle": "login hardening, no business data",
+    "ScheduledRun": "the platform's own routines (backup, anchor), no county's records",
     "PasswordHistory": "hashes of a user's earlier passwords, read only by the password check",
     "AuditEntry": "the audit trail has its own readers (auditors, audit administrator)",
     "Programme": "the city's programme year, read by every business role",
@@ -83,6 +86,18 @@ def built(programme, user):
     )
     attach_needed(p, "declare", officer)  # also a document for the scope of documents
     take(Project.objects.get(pk=p.pk), "declare", actor=officer, on_date=dt.date(2023, 6, 1))
+    # quality (issue 12): the lots, an entry re-test and a rectification order
+    quality.generate_lots(p, user("inspector"))
+    lot = p.inspection_lots.order_by("pk").first()
+    any_entry_test(lot, user("inspector"), "SCOPE-R-1")
+    quality.issue_rectification(
+        p,
+        actor=user("inspector"),
+        what="整改",
+        where="1号楼",
+        deadline=dt.date.today() + dt.timedelta(days=2),
+        lot=lot,
+    )
     # jobs: one by the county officer, one by the city, one by the contractor
     for who in ("yx_officer", "zjj_admin", "contractor"):
         Job.objects.create(user=user(who), kind=Job.Kind.ASSESS)

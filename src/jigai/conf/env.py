@@ -6,6 +6,7 @@ so a typo in a deployment never silently falls back to a default.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -51,3 +52,24 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_time(name: str, default: str) -> dt.time | None:
+    """A time of day ``HH:MM``; empty means none (a routine switched off)."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    try:
+        return dt.datetime.strptime(raw, "%H:%M").time()
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a time of day (HH:MM).") from None
+
+
+def env_minute(name: str, default: str) -> int | None:
+    """A minute of the hour 0–59; empty means none (a routine switched off)."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 <= int(raw) <= 59:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a minute of the hour (0–59).")
+    return int(raw)

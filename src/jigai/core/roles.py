@@ -54,6 +54,8 @@ class Cap:
     RECORD_COUNTY_PAYMENTS = "money.county"
     VIEW_AUDIT = "audit.view"
     VERIFY_AUDIT = "audit.verify"
+    RECORD_TESTS = "quality.record_tests"  # entry re-tests, lots, rectification orders
+    ANSWER_RECTIFICATIONS = "quality.answer"  # the contractor answers an order
 
 
 _CITY_READER = {Cap.VIEW_PROGRAMME, Cap.VIEW_ALL_COUNTIES, Cap.VIEW_BUILDINGS, Cap.VIEW_PROJECTS}
@@ -78,8 +80,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.APPROVER: frozenset(_CITY_READER | {Cap.APPROVE_PROJECTS}),
     Role.FINANCE_OFFICER: frozenset(_CITY_READER | {Cap.RECORD_DISBURSEMENTS}),
     Role.AUDITOR: frozenset(_CITY_READER | {Cap.VIEW_AUDIT, Cap.AUDIT_PROJECTS}),
-    Role.INSPECTOR: frozenset(_CITY_READER | {Cap.INSPECT_PROJECTS}),
-    Role.CONTRACTOR: frozenset({Cap.VIEW_PROGRAMME, Cap.VIEW_PROJECTS}),
+    Role.INSPECTOR: frozenset(_CITY_READER | {Cap.INSPECT_PROJECTS, Cap.RECORD_TESTS}),
+    Role.CONTRACTOR: frozenset({Cap.VIEW_PROGRAMME, Cap.VIEW_PROJECTS, Cap.ANSWER_RECTIFICATIONS}),
     Role.SYSTEM_ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_ORGANISATIONS}),
     Role.SECURITY_ADMIN: frozenset({Cap.ASSIGN_ROLES, Cap.UNLOCK_ACCOUNTS}),
     Role.AUDIT_ADMIN: frozenset({Cap.VIEW_AUDIT, Cap.VERIFY_AUDIT}),

@@ -12,6 +12,7 @@ from jigai.programmes.services import consistency, current_programme
 from jigai.projects import workflow
 from jigai.projects.models import ORDER, Project, Stage
 from jigai.projects.progress import area_by_project_stage, late_nodes
+from jigai.quality.services import overdue_rectifications
 
 
 @capability_required(Cap.VIEW_PROGRAMME)
@@ -27,6 +28,7 @@ def home(request):
             checks=consistency(programme),
             ranking=table.ranking(),
             late=late_nodes(programme, divisions=request.user.visible_divisions()),
+            overdue=overdue_rectifications(programme, divisions=request.user.visible_divisions()),
             stages=[Stage(s).label for s in ORDER],
             by_stage=area_by_project_stage(programme, [r.division for r in table.rows]),
         )
@@ -59,6 +61,7 @@ def county_detail(request, pk, code):
         )
     ]
     late = late_nodes(programme, divisions=[division])
+    overdue = overdue_rectifications(programme, divisions=[division])
     return render(
         request,
         "dashboard/county.html",
@@ -70,5 +73,6 @@ def county_detail(request, pk, code):
             "organisations": organisations,
             "projects": projects,
             "late": late,
+            "overdue": overdue,
         },
     )

@@ -92,3 +92,33 @@ class JobBase(models.Model):
                 }
             )
         return out
+
+
+class ScheduledRun(models.Model):
+    """One slot of a routine (``jigai.jobs.schedule``), claimed by one worker."""
+
+    class Outcome(models.TextChoices):
+        SKIPPED = "skipped", _("Skipped")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    routine = models.CharField(_("routine"), max_length=40)
+    slot = models.DateTimeField(_("slot"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    message = models.TextField(_("message"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-slot", "routine"]
+        constraints = [
+            models.UniqueConstraint(fields=["routine", "slot"], name="one_run_per_routine_slot")
+        ]
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+
+    def __str__(self) -> str:
+        return f"{self.routine} {self.slot:%Y-%m-%d %H:%M}"

@@ -1,6 +1,9 @@
 """``jigai worker``: run the database task backend's worker (imports, screening,
-assessment), after marking as failed the jobs a dead worker left running."""
+assessment), after marking as failed the jobs a dead worker left running; beside it, the
+scheduler that queues the routines due (``jigai.jobs.schedule``: backup, anchor, dormant
+accounts)."""
 
+import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,7 +14,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.utils import is_locked_database_exception
 
-from jigai.jobs import services
+from jigai.jobs import schedule, services
 
 
 class SweepingWorker(Worker):
@@ -58,7 +61,29 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         worker.configure_signals()
+        if batch:
+            schedule.claim_due()  # the routines due now join this batch
+        else:
+            threading.Thread(
+                target=schedule_forever, args=(self.stderr,), name="jigai-scheduler", daemon=True
+            ).start()
         run_until_stopped(worker, interval, self.stderr)
+
+
+def schedule_forever(err) -> None:
+    """Queue the routines due, every ``SCHEDULE_POLL_SECONDS``, for as long as the worker
+    runs (a daemon thread: it ends with the process)."""
+    from django.conf import settings
+    from django.db import DatabaseError, connection
+
+    while True:
+        try:
+            schedule.claim_due()
+        except DatabaseError as exc:  # a busy or restarting database: try at the next poll
+            err.write(f"scheduler: {exc}; trying again in {settings.SCHEDULE_POLL_SECONDS} s")
+        finally:
+            connection.close()
+        time.sleep(settings.SCHEDULE_POLL_SECONDS)
 
 
 def run_until_stopped(worker, interval: float, err) -> None:
