@@ -23,6 +23,7 @@ LAYERS = [
     {"buildings"},
     {"documents"},  # below projects: the workflow asks it what a transition still needs
     {"projects"},
+    {"quality"},  # above projects: its lots are cut from a project's design
     {"dashboard"},
     {"demo"},
     {"settings", "conf", "urls", "cli"},  # the project's wiring sees everything

@@ -36,7 +36,6 @@ from jigai.projects.models import (
     Stage,
 )
 from jigai.projects.progress import late_nodes
-from jigai.quality import services as quality
 
 
 def _project(request, pk) -> Project:
@@ -155,7 +154,6 @@ def project_detail(request, pk):
             "can_inspect": request.user.can(Cap.INSPECT_PROJECTS)
             and project.stage == Stage.COMPLETED,
             "documents": documents_panel(project, request.user, workflow.next_actions(project)),
-            **quality.project_context(request, project),  # issue 12: the quality card
         },
     )
 
