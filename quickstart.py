@@ -83,7 +83,17 @@ def test(args: argparse.Namespace) -> int:
     ensure_venv()
     env = {**os.environ}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run([str(BIN / "pytest"), *args.pytest_args], env=env, cwd=ROOT).returncode
+    return subprocess.run(
+        [str(BIN / "pytest"), *parallel(args.pytest_args), *args.pytest_args], env=env, cwd=ROOT
+    ).returncode
+
+
+def parallel(pytest_args: list[str]) -> list[str]:
+    """Spread the suite over the cores (pytest-xdist, at most 4 processes, each with its own
+    test database) unless the arguments choose (``-n 0`` runs it in this process)."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) for a in pytest_args)
+    cores = min(os.cpu_count() or 1, 4)
+    return [] if chosen or cores < 2 else ["-n", str(cores)]
 
 
 def main() -> int:

@@ -1,43 +1,9 @@
 """Races on business data (issue 11, holes 4 and 5), on PostgreSQL with real concurrent
 connections (SQLite serialises every writer, so there is nothing to race there)."""
 
-import os
-import threading
+from tests.platform.concurrency import POSTGRES_RACE, race
 
-import pytest
-from django.db import connection
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row locks need PostgreSQL (DATABASE_URL)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def _race(*targets):
-    """Run each target in its own thread and connection, all released at once; the result
-    or the exception of each."""
-    barrier = threading.Barrier(len(targets))
-    results = [None] * len(targets)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - a refusal is a result
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(targets)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+pytestmark = POSTGRES_RACE
 
 
 # --------------------------------------------------------------------------- hole 4
@@ -106,7 +72,7 @@ def test_two_imports_of_the_same_building_at_once_lose_nothing_without_trace():
         round_start, last_seq = _state(building), AuditEntry.objects.order_by("-seq")[0].seq
         one = {**base, "address": f"{base['community']}甲{r}号"}
         two = {**base, "households": (base["households"] or 0) + r + 1}
-        results = _race(
+        results = race(
             lambda one=one: _import_rows([one], officer), lambda two=two: _import_rows([two], admin)
         )
         assert not [x for x in results if isinstance(x, Exception) and not hasattr(x, "message")], (
@@ -147,7 +113,7 @@ def test_ten_projects_created_at_once_get_ten_distinct_codes():
             programme=programme, category=category, name=f"并发立项{i}", actor=officer
         )
 
-    results = _race(*[create(i) for i in range(10)])
+    results = race(*[create(i) for i in range(10)])
     assert [r for r in results if isinstance(r, Exception)] == []
     new = set(Project.objects.values_list("code", flat=True)) - before
     assert len(new) == 10

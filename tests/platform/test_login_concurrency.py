@@ -2,45 +2,22 @@
 concurrent connections: at most LOCKOUT_FAILURES passwords are checked, and after
 the lock the right password is refused."""
 
-import os
 import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import RequestFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row locks need PostgreSQL (DATABASE_URL)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+from tests.platform.concurrency import POSTGRES_RACE, race
+
+pytestmark = POSTGRES_RACE
 DEMO_PASSWORD = "Jigai@2023"
 BURST = 40
 
 
 def _burst(fn, n):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - the refusal is the result
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+    """``fn(i)`` for i in range(n), each in its own thread and connection, all at once."""
+    return race(*[lambda i=i: fn(i) for i in range(n)])
 
 
 def test_a_burst_of_forty_wrong_passwords_checks_five_and_then_refuses_the_right_one(

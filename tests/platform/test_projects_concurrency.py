@@ -2,23 +2,12 @@
 concurrent transactions; SQLite has no row locks, so these run on PostgreSQL)."""
 
 import datetime as dt
-import os
-import threading
 from decimal import Decimal
 
-import pytest
-from django.db import connection
-
 from jigai.core.errors import BusinessError
+from tests.platform.concurrency import POSTGRES_RACE, race
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="row locks need PostgreSQL (DATABASE_URL)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_RACE
 D = dt.date(2023, 6, 1)
 
 
@@ -50,27 +39,6 @@ def _setup():
     return project
 
 
-def _race(*targets):
-    barrier = threading.Barrier(len(targets))
-    results = [None] * len(targets)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = fn()
-        except Exception as exc:  # noqa: BLE001 - the refusal is the result
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(targets)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
 def test_two_approvals_at_once_approve_once():
     from jigai.accounts.models import User
     from jigai.projects import workflow
@@ -81,7 +49,7 @@ def test_two_approvals_at_once_approve_once():
         attach_needed(project, action, User.objects.get(username="yx_officer"))
     workflow.take(project, "declare", actor=User.objects.get(username="yx_officer"), on_date=D)
     approver = User.objects.get(username="fgw_approver")
-    results = _race(*[lambda: workflow.take(project, "approve", actor=approver, on_date=D)] * 2)
+    results = race(*[lambda: workflow.take(project, "approve", actor=approver, on_date=D)] * 2)
     assert sum(isinstance(r, BusinessError) for r in results) == 1
     assert project.transitions.filter(to_stage="approved").count() == 1
 
@@ -98,9 +66,9 @@ def test_same_voucher_from_two_clerks_counts_once_and_different_vouchers_both_co
             project, ledger="provincial", amount_fen=amount, on_date=D, reference=ref, actor=clerk
         )
 
-    results = _race(pay("SB-A", 1_000_00), pay("SB-A", 1_000_00))
+    results = race(pay("SB-A", 1_000_00), pay("SB-A", 1_000_00))
     assert sum(isinstance(r, Exception) for r in results) == 1
-    results = _race(pay("SB-B", 2_000_00), pay("SB-C", 3_000_00), pay("SB-D", 4_000_00))
+    results = race(pay("SB-B", 2_000_00), pay("SB-C", 3_000_00), pay("SB-D", 4_000_00))
     assert not any(isinstance(r, Exception) for r in results)
     assert funding.balances(project)["provincial"] == 10_000_00
 
@@ -127,7 +95,7 @@ def test_two_owners_payments_at_once_never_exceed_what_the_building_owes():
             building=item.building,
         )
 
-    results = _race(pay("YZ-A"), pay("YZ-B"))
+    results = race(pay("YZ-A"), pay("YZ-B"))
     refused = [r for r in results if isinstance(r, BusinessError)]
     assert len(refused) == 1
     # the message gives the figures (the threads speak the default language, Chinese):
@@ -155,7 +123,7 @@ def test_the_same_file_uploaded_twice_at_once_is_kept_once(settings, tmp_path):
             project, kind="contract", file=upload_file("合同.pdf", data), actor=officer
         )
 
-    results = _race(send, send)
+    results = race(send, send)
     assert sum(isinstance(r, BusinessError) for r in results) == 1
     assert sum(isinstance(r, Document) for r in results) == 1
     assert Document.objects.filter(project=project, kind="contract").count() == 1

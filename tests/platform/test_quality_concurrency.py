@@ -2,23 +2,14 @@
 concurrent transactions): on lots of two projects (no common row lock) exactly one is
 stored and the other is refused naming the field, never a 5xx nor two records."""
 
-import os
 import time
 
-import pytest
 from django.utils import translation
 
 from jigai.core.errors import BusinessError
-from tests.platform.test_projects_concurrency import _race
+from tests.platform.concurrency import POSTGRES_RACE, race
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="concurrent transactions need PostgreSQL (DATABASE_URL)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = POSTGRES_RACE
 
 
 def test_one_report_number_recorded_twice_at_once_is_stored_once(monkeypatch):
@@ -69,7 +60,7 @@ def test_one_report_number_recorded_twice_at_once_is_stored_once(monkeypatch):
         return real_record(**fields)
 
     monkeypatch.setattr(services.audit, "record", slow_record)
-    results = _race(record(lots[0]), record(lots[1]))
+    results = race(record(lots[0]), record(lots[1]))
     monkeypatch.undo()
     refused = [r for r in results if isinstance(r, BusinessError)]
     assert len(refused) == 1, results
