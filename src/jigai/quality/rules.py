@@ -68,7 +68,7 @@ MATERIAL_LABELS = {
     "polyurethane": gettext_lazy("rigid polyurethane foam board (PU)"),
     "rock_wool": gettext_lazy("rock wool board"),
     "foam_glass": gettext_lazy("foam glass board"),
-    "window": gettext_lazy("window"),
+    "window": gettext_lazy("external window"),
 }
 BURNING_RANK = {"A": 0, "A1": 0, "A2": 0, "B1": 1, "B2": 2, "B3": 3}
 

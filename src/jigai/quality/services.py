@@ -21,7 +21,7 @@ from jigai.engine.fire import FireContext
 from jigai.engine.measures import CombustionClass, CostUnit, default_catalogue
 from jigai.engine.params import default_data
 from jigai.projects.access import lock
-from jigai.projects.models import DONE, Project, ProjectBuilding, Stage
+from jigai.projects.models import DONE, DesignSource, Project, ProjectBuilding, Stage
 from jigai.quality import rules as R
 from jigai.quality.models import Element, EntryTest, InspectionLot, Rectification, SiteTest
 
@@ -692,7 +692,7 @@ def judge_site(kind: str, values: dict, lot: InspectionLot, item: ProjectBuildin
 
 
 def site_kinds_of(lot: InspectionLot) -> list[str]:
-    return [k for k, t in R.rules().doc["site_tests"].items() if lot.element in t["on"]]
+    return [k for k, t in R.rules().doc["site_tests"].items() if lot.element in t["elements"]]
 
 
 @transaction.atomic
@@ -849,6 +849,11 @@ def measured_measures(item: ProjectBuilding) -> tuple[list[dict], list[dict]]:
     return measures, used
 
 
+def engine_design(item: ProjectBuilding) -> bool:
+    """A design made of catalogue measures, which the engine can re-run as built."""
+    return item.design_source == DesignSource.OPTIMISER and bool(item.design_measures)
+
+
 def as_built_from_tests(item: ProjectBuilding, *, actor) -> ProjectBuilding:
     """The inspector's as-built re-assessment from the measured values: the engine runs the
     design package with the core-drilled thickness, the tested λ and the tested K
@@ -858,7 +863,7 @@ def as_built_from_tests(item: ProjectBuilding, *, actor) -> ProjectBuilding:
     from jigai.projects.services import record_as_built
 
     require(actor, Cap.INSPECT_PROJECTS)
-    if item.design_source != "optimiser" or not item.design_measures:
+    if not engine_design(item):
         raise BusinessError(
             _("Only a design made of catalogue measures can be re-assessed by the engine.")
         )
@@ -998,7 +1003,7 @@ def acceptance_problems(project: Project) -> list[str]:
                     _("%(b)s: %(t)s %(n)d of %(r)d not passed.")
                     % {"b": item.building, "t": R.SITE_LABELS[kind], "n": count - ok, "r": count}
                 )
-        if item.design_measures and not (item.as_built_record or {}).get("measured"):
+        if engine_design(item) and not (item.as_built_record or {}).get("measured"):
             problems.append(
                 _("%(b)s: compute the as-built η from the measured values.") % {"b": item.building}
             )
