@@ -103,7 +103,7 @@ def pass_all_tests(project, inspector) -> None:
     for lot in lots:
         for o in lot.onsite:
             done = lot.site_tests.filter(kind=o["test"], passed=True).count()
-            item = next(i for i in project.items.all() if _uses(i, lot))
+            item = next(i for i in project.items.all() if quality.uses(i, lot))
             for _n in range(int(o["count"]) - done):
                 quality.record_site_test(
                     lot,
@@ -117,11 +117,11 @@ def pass_all_tests(project, inspector) -> None:
     for item in project.items.select_related("building"):
         needs = []
         for lot in lots:
-            if _uses(item, lot) and lot.seq == 1:
+            if quality.uses(item, lot) and lot.seq == 1:
                 for o in rf.element(lot.element)["onsite_per_unit_project"]:
                     needs.append((lot, o["test"], int(o["count"])))
         for element, kind in quality.fire_requirements(item):
-            lot = next(lot for lot in lots if lot.element == element and _uses(item, lot))
+            lot = next(lot for lot in lots if lot.element == element and quality.uses(item, lot))
             needs.append((lot, kind, 1))
         for lot, kind, count in needs:
             done = lot.site_tests.filter(item=item, kind=kind, passed=True).count()
@@ -139,7 +139,3 @@ def pass_all_tests(project, inspector) -> None:
         for item in project.items.all():
             if quality.engine_design(item):
                 quality.as_built_from_tests(item, actor=inspector)
-
-
-def _uses(item, lot) -> bool:
-    return any(line.get("id") == lot.measure_id for line in item.design_lines or [])
