@@ -947,12 +947,12 @@ def acceptance_problems(project: Project) -> list[str]:
     lots = list(project.inspection_lots.all())
     if not lots:
         return [_("Generate the inspection lots and record their tests.")]
-    for q in rows:
-        row = q["row"]
-        if q["outstanding"]:
+    for status in rows:
+        row = status["row"]
+        if status["outstanding"]:
             problems.append(
                 _("%(p)s: %(n)d of %(r)d entry re-test(s) not passed.")
-                % {"p": row.name, "n": q["outstanding"], "r": row.entry_required}
+                % {"p": row.name, "n": status["outstanding"], "r": row.entry_required}
             )
     site = list(SiteTest.objects.filter(lot__project=project).select_related("lot", "item"))
     for lot in lots:
