@@ -278,3 +278,26 @@ def test_as_built_eta_from_the_core_drilled_thickness_and_the_tested_lambda(proj
         workflow.take(p, "accept", actor=inspector, on_date=D)
     assert f"{item.building}: as-built improvement 27.9% is below 30%." in refused.value.details
     assert Project.objects.get(pk=p.pk).stage == Stage.COMPLETED
+
+
+def test_the_pages_record_an_on_site_test_and_refuse_bad_input_in_chinese(qp, client_as):
+    lot = _wall_lot(qp)
+    item = next(i for i in qp.items.all() if services.uses(i, lot))
+    client = client_as("inspector")
+    url = f"/quality/lots/{lot.pk}/site-tests/"
+    body = {"kind": "bond_pull_off", "item": item.pk, "tested_on": "2023-07-01"}
+    bad = client.post(url, {**body, "f_strength": "abc", "f_failure_in_insulation": "no"})
+    assert bad.status_code == 302 and SiteTest.objects.count() == 0
+    page = client.get(bad.url)
+    assert "拉伸粘结强度 [MPa]：“abc”不是数字。" in page.content.decode()
+    for other in ({"item": "x"}, {"kind": "core_drilling_x"}):
+        assert client.post(url, {**body, **other, "f_strength": "0.2"}).status_code == 302
+    assert SiteTest.objects.count() == 0
+    ok = client.post(url, {**body, "f_strength": "0.12", "f_failure_in_insulation": "no"})
+    assert ok.status_code == 302
+    assert list(SiteTest.objects.values_list("kind", "passed")) == [("bond_pull_off", True)]
+    page = client.get(f"/quality/lots/{lot.pk}/").content.decode()
+    assert 'data-kind="bond_pull_off" data-passed="1"' in page
+    # the contractor may not record a test
+    assert client_as("contractor").post(url, body).status_code == 403
+    assert SiteTest.objects.count() == 1
