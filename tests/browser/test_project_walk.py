@@ -165,6 +165,7 @@ def test_residential_project_declaration_to_closed(browser, server):
     # the works' evidence (issue 12 item 5), recorded server-side: passing tests, orders
     # closed, the as-built η from the measured values (tests/platform/quality_samples.py)
     server_python(EVIDENCE, url.rstrip("/").rsplit("/", 1)[-1])
+    inspector.goto(url)  # the project's version moved with the as-built η
     _act(inspector, "accept")
 
     auditor = as_user("sjj_auditor")
