@@ -48,6 +48,24 @@ def _server_database(tmp: Path) -> str | None:
     return f"{base}/jigai_browser"
 
 
+SERVER_ENV: dict[str, str] = {}
+
+
+def server_python(code: str, *args: str) -> str:
+    """Run Python against the browser server's database (Django set up), for the data a
+    walk needs but does not itself test; returns its standard output."""
+    setup = "import django; django.setup()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", setup + code, *args],
+        env=SERVER_ENV,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done.stdout
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("server")
@@ -62,6 +80,8 @@ def server(tmp_path_factory):
     database = _server_database(tmp)
     if database:
         env["DATABASE_URL"] = database
+    SERVER_ENV.clear()
+    SERVER_ENV.update(env)  # for a test that records data server-side (server_python)
     jigai = [sys.executable, "-m", "jigai.cli"]
     for step in (["setup"], ["demo"]):
         subprocess.run([*jigai, *step], env=env, check=True, capture_output=True, timeout=300)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, pass_second_step
+from tests.browser.conftest import ARTIFACTS, pass_second_step, server_python
 from tests.platform.document_samples import jpeg, pdf
 
 pytestmark = pytest.mark.browser
@@ -53,6 +53,15 @@ def _upload(page, kind, name, data, mime="application/pdf"):
 
 def _stage(page):
     return page.get_attribute("[data-testid=stage]", "data-stage")
+
+
+EVIDENCE = """
+import sys
+from jigai.accounts.models import User
+from jigai.projects.models import Project
+from tests.platform.quality_samples import pass_all_tests
+pass_all_tests(Project.objects.get(pk=int(sys.argv[1])), User.objects.get(username="inspector"))
+"""
 
 
 def test_residential_project_declaration_to_closed(browser, server):
@@ -153,6 +162,10 @@ def test_residential_project_declaration_to_closed(browser, server):
     with inspector.expect_download() as download:
         inspector.locator("[data-kind=completion_acceptance] [data-testid=download]").click()
     assert Path(download.value.path()).read_bytes() == pdf("gx-acceptance")
+    # the works' evidence (issue 12 item 5), recorded server-side: passing tests, orders
+    # closed, the as-built η from the measured values (tests/platform/quality_samples.py)
+    server_python(EVIDENCE, url.rstrip("/").rsplit("/", 1)[-1])
+    inspector.goto(url)  # the project's version moved with the as-built η
     _act(inspector, "accept")
 
     auditor = as_user("sjj_auditor")

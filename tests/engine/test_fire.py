@@ -98,3 +98,11 @@ def test_rules_text_cites_clause():
     assert "§6.7.5" in rules_zh(FireContext(residential=True, height_m=18.0))
     assert "§6.7.6" in rules_zh(FireContext(residential=True, height_m=18.0, cavity=True))
     assert "§6.7.4" in rules_zh(FireContext(residential=False, height_m=8.0, crowded=True))
+
+
+def test_protective_layer_of_6_7_8_over_b1_b2_only():
+    from jigai.engine.fire import protective_layer_min_mm
+
+    assert protective_layer_min_mm(B1) == {"first_floor": 15.0, "upper": 5.0}
+    assert protective_layer_min_mm(B2) == {"first_floor": 15.0, "upper": 5.0}
+    assert protective_layer_min_mm(A) == {"first_floor": 0.0, "upper": 0.0}

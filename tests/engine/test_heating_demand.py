@@ -16,6 +16,7 @@ from jigai.engine import (
     default_data,
     parse_building,
 )
+from jigai.engine.errors import EngineInputError
 from jigai.engine.optimiser import optimise_building
 from jigai.engine.retrofit import Retrofit
 from jigai.engine.vector import assess_retrofit_stock
@@ -140,3 +141,20 @@ def test_examples_keep_positive_demand():
         r = load_example(p.name)
         res = assess_retrofit(r, BRIGHT, data=DATA)
         assert res.before.q_H > 0 and 0 < res.eta < 1 and np.isfinite(res.eta)
+
+
+def test_a_tested_lambda_replaces_the_materials_in_add_insulation():
+    """As built: 1/K' = 1/K + d/(λ·α) with the tested λ 0.037 in place of EPS's 0.039
+    (α of the material kept); a λ ≤ 0 is refused."""
+    eps = DATA.material("eps")
+    base = {"measure": "add_insulation", "elements": "walls", "material": "eps", "thickness": 0.06}
+    design = apply_measures(sun_trap(), [base], "m", DATA)
+    tested = apply_measures(sun_trap(), [{**base, "lambda": 0.037}], "m", DATA)
+    wall = next(e for e in tested.elements if e.id == "w")
+    assert pytest.approx(1 / (1 / 0.2 + 0.06 / (0.037 * eps.alpha)), rel=REL) == wall.K
+    assert (
+        pytest.approx(1 / (1 / 0.2 + 0.06 / (eps.lambda_ * eps.alpha)), rel=REL)
+        == next(e for e in design.elements if e.id == "w").K
+    )
+    with pytest.raises(EngineInputError, match="lambda"):
+        apply_measures(sun_trap(), [{**base, "lambda": 0}], "m", DATA)

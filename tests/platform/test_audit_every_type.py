@@ -41,6 +41,7 @@ from jigai.programmes.models import Programme
 from jigai.projects import funding, households, services, workflow
 from jigai.projects.models import Ledger, Stage
 from tests.platform.document_samples import attach_needed, pdf, upload_file
+from tests.platform.quality_samples import pass_all_tests
 from tests.platform.test_projects_money import _project
 from tests.platform.test_survey_import import _import, _rows, _workbook
 
@@ -187,6 +188,8 @@ def _walk_survey(programme, user):
 
 def _take(project, action, who, user, day, reason=""):
     attach_needed(project, action, user("yx_officer"))  # the documents the step needs
+    if action == "accept":  # the evidence of the works (issue 12 item 5)
+        pass_all_tests(project, user("inspector"))
     return workflow.take(
         project, action, actor=user(who), on_date=D0 + timedelta(days=day), reason=reason
     )

@@ -91,6 +91,12 @@ READ = {
     "evidence",
     "verdict",
     "result",
+    # quality (issue 12): on-site tests and fire checks (their values as f_<field>)
+    "kind",
+    "item",
+    "f_strength",
+    "f_thickness",
+    "f_floors_with_band",
 }
 # POSTs that start work over the whole stock whatever the body (a job with nothing to
 # read): they are crawled by GET and with a malformed query, not run 5 × 13 times.
@@ -162,7 +168,12 @@ def _real_ids():
     lot = InspectionLot.objects.first()
     order = Rectification.objects.first()
     real["quality:lot"] = real["quality:record_test"] = {"lot": lot.pk if lot else None}
+    real["quality:record_site_test"] = {"lot": lot.pk if lot else None}
     real["quality:"] = {"pk": project.pk if project else None}
+    real["quality:as_built_measured"] = {
+        "pk": project.pk if project else None,
+        "item": item.pk if item else None,
+    }
     real["quality:answer"] = real["quality:review"] = {"pk": order.pk if order else None}
     assert Organisation.objects.exists()
     return real

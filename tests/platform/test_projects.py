@@ -13,6 +13,7 @@ from jigai.dashboard.services import progress_table
 from jigai.projects import funding, services, workflow
 from jigai.projects.models import ORDER, Ledger, LedgerEntry, Project, Stage
 from tests.platform.document_samples import attach_needed
+from tests.platform.quality_samples import pass_all_tests
 
 D0 = dt.date(2023, 6, 1)
 
@@ -58,6 +59,8 @@ def project(programme, user):
 
 def _take(project, action, who, user, day=0, reason="", **kw):
     attach_needed(project, action, user("yx_officer"))  # the documents the step needs
+    if action == "accept":  # the evidence of the works (issue 12 item 5)
+        pass_all_tests(project, user("inspector"))
     return workflow.take(
         project, action, actor=user(who), on_date=D0 + dt.timedelta(days=day), reason=reason, **kw
     )

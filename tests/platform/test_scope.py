@@ -86,10 +86,18 @@ def built(programme, user):
     )
     attach_needed(p, "declare", officer)  # also a document for the scope of documents
     take(Project.objects.get(pk=p.pk), "declare", actor=officer, on_date=dt.date(2023, 6, 1))
-    # quality (issue 12): the lots, an entry re-test and a rectification order
+    # quality (issue 12): the lots, an entry re-test, an on-site test and a rectification order
     quality.generate_lots(p, user("inspector"))
     lot = p.inspection_lots.order_by("pk").first()
     any_entry_test(lot, user("inspector"), "SCOPE-R-1")
+    quality.record_site_test(  # an on-site test (issue 12 item 3)
+        lot,
+        actor=user("inspector"),
+        item=next(i for i in p.items.all() if quality.uses(i, lot)),
+        kind="fire_class",
+        tested_on=dt.date(2023, 6, 2),
+        values={"burning_class": "A"},
+    )
     quality.issue_rectification(
         p,
         actor=user("inspector"),

@@ -15,6 +15,8 @@ B1/B2 system then requires. Every function works on scalars and on numpy arrays 
   external wall with fire integrity ≥ 0.50 h, except B1 on a public building ≤ 24 m or a
   residential building ≤ 27 m; (2) a horizontal A-class fire barrier band ≥ 300 mm high at
   every floor.
+- §6.7.8: the external insulation system fully covered by a non-combustible protective
+  layer; over B1/B2 insulation at least 15 mm thick on the first floor, 5 mm on the others.
 - §6.7.10 (roof insulation): roof fire resistance ≥ 1.00 h → at least B2; < 1.00 h → at
   least B1; where both the wall and the roof use B1/B2, an A-class band ≥ 500 mm wide at the
   junction of roof and wall.
@@ -39,6 +41,7 @@ CROWDED_USES = ("school", "hospital", "commercial")
 OPENINGS_FIRE_INTEGRITY_H = 0.50  # §6.7.7-1 [h]
 BAND_HEIGHT_M = 0.30  # §6.7.7-2 [m]
 ROOF_EDGE_BAND_WIDTH_M = 0.50  # §6.7.10 [m]
+PROTECTIVE_LAYER_MM = {"first_floor": 15.0, "upper": 5.0}  # §6.7.8 [mm], over B1/B2
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,14 @@ def needs_fire_rated_openings(residential, height_m, rank):
     exempt = (r == 1) & np.where(np.asarray(residential, dtype=bool), h <= 27.0, h <= 24.0)
     out = (r >= 1) & ~exempt
     return out if out.ndim else bool(out)
+
+
+def protective_layer_min_mm(cls: CombustionClass) -> dict[str, float]:
+    """§6.7.8: the least protective-layer thickness [mm] on the first floor and above, over
+    B1/B2 insulation (class A: the layer covers it, no thickness set here)."""
+    if cls in (CombustionClass.B1, CombustionClass.B2):
+        return dict(PROTECTIVE_LAYER_MM)
+    return {"first_floor": 0.0, "upper": 0.0}
 
 
 def max_roof_rank(roof_fire_resistance_h):

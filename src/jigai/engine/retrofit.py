@@ -79,7 +79,7 @@ def _product_spec(m: dict, key: str) -> dict:
 def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> Building:
     """Apply a list of retrofit measures to a building (returns a new ``Building``).
 
-    Measures: ``add_insulation`` {elements, material, thickness [m], delta_K?} →
+    Measures: ``add_insulation`` {elements, material, thickness [m], lambda?, delta_K?} →
     1/K' = 1/K + d/(λ·α) (+ bridge increment); ``replace_windows`` {window type, optional K
     and shgc replacing the type's | K and shgc} (K alone is refused: no silent SHGC 0);
     ``replace_doors`` {door type | K}; ``set_K`` {elements, K}; ``set_air_changes`` {N}.
@@ -94,6 +94,9 @@ def apply_measures(b: Building, measures: Any, path: str, data: EngineData) -> B
         if kind == "add_insulation":
             sel = _select(b, m.get("elements", "walls"), f"{mp}.elements")
             mat = data.material(str(m.get("material")), f"{mp}.material")
+            lam = _num(m, "lambda", mp, required=False, positive=True)
+            if lam is not None:  # a tested λ (as built) in place of the material's
+                mat = replace(mat, lambda_=lam)
             d = _num(m, "thickness", mp, positive=True)
             dK = _num(m, "delta_K", mp, required=False, nonneg=True, default=0.0)
             els = tuple(_insulated(e, d, mat, dK) if sel(e) else e for e in b.elements)

@@ -133,6 +133,23 @@ def check_as_built(project: Project) -> list[str]:
     return problems
 
 
+ACCEPTANCE_CHECKS: list[Callable[[Project], list[str]]] = []
+"""Checks of the works' evidence that acceptance also needs, registered by the apps above
+projects (``jigai.quality`` registers the tests and rectifications in its ``ready()``), so
+that projects imports none of them."""
+
+
+def register_acceptance_check(fn: Callable[[Project], list[str]]) -> None:
+    """Add a check to acceptance (once: a repeated registration is ignored)."""
+    if fn not in ACCEPTANCE_CHECKS:
+        ACCEPTANCE_CHECKS.append(fn)
+
+
+def check_evidence(project: Project) -> list[str]:
+    """Every registered acceptance check, in the order registered."""
+    return [p for check in ACCEPTANCE_CHECKS for p in check(project)]
+
+
 def check_closable(project: Project) -> list[str]:
     """The books are settled: every source paid in full and the contractor paid the contract sum."""
     r = reconcile(project)
@@ -223,7 +240,7 @@ ACTIONS = {
             frozenset({Stage.COMPLETED}),
             Stage.ACCEPTED,
             Cap.INSPECT_PROJECTS,
-            checks=(check_as_built,),
+            checks=(check_as_built, check_evidence),
         ),
         Action(
             "audit",

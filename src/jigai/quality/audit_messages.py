@@ -4,13 +4,17 @@
 from django.utils.translation import gettext_lazy as _
 
 from jigai.audit.messages import register
-from jigai.quality.rules import MATERIAL_LABELS
+from jigai.quality.rules import MATERIAL_LABELS, SITE_LABELS
 
 _OUTCOME = {"pass": _("passed"), "fail": _("failed")}
 
 
 def _material(code) -> str:
     return str(MATERIAL_LABELS.get(code, code))
+
+
+def _site_kind(code) -> str:
+    return str(SITE_LABELS.get(code, code))
 
 
 def _outcome(code) -> str:
@@ -28,6 +32,19 @@ register(
     _("%(a)s recorded entry re-test report %(r)s (%(m)s of %(k)s) for lot %(l)s: %(o)s"),
     m=_material,
     o=_outcome,
+)
+register(
+    "quality.site_test",
+    _("%(a)s recorded %(k)s on %(b)s for lot %(l)s: %(o)s"),
+    k=_site_kind,
+    o=_outcome,
+)
+register(
+    "quality.as_built",
+    _(
+        "%(a)s computed the as-built improvement of %(b)s from the measured values: %(e)s "
+        "(design %(d)s)"
+    ),
 )
 register(
     "quality.rectification_issue",

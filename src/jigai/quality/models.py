@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from jigai.accounts.models import Organisation
 from jigai.accounts.scope import ScopedQuerySet
 from jigai.core.roles import Cap
-from jigai.projects.models import Project
+from jigai.projects.models import Project, ProjectBuilding
 
 
 class Element(models.TextChoices):
@@ -112,6 +112,42 @@ class EntryTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_no} {self.material} {self.maker}"
+
+
+class SiteTest(models.Model):
+    """An on-site test (现场检验) or a fire check during works on one building of a lot:
+    bond pull-off, anchor pull-out, core drilling, window air-tightness, or a GB 50016 §6.7
+    check (kinds and limits in the rule file's ``site_tests``), with its verdict and reason."""
+
+    scope_division = "lot__project__division"
+    scope_contractor = "lot__project__contractor"
+    scope_capability = Cap.VIEW_PROJECTS
+
+    lot = models.ForeignKey(
+        InspectionLot, models.PROTECT, related_name="site_tests", verbose_name=_("lot")
+    )
+    item = models.ForeignKey(
+        ProjectBuilding, models.PROTECT, related_name="site_tests", verbose_name=_("building")
+    )
+    kind = models.CharField(_("kind"), max_length=30)
+    tested_on = models.DateField(_("tested on"))
+    values = models.JSONField(_("measured values"), default=dict)
+    result = models.JSONField(_("comparison"), default=dict)
+    passed = models.BooleanField(_("passed"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["lot", "pk"]
+        verbose_name = _("on-site test")
+        verbose_name_plural = _("on-site tests")
+
+    def __str__(self) -> str:
+        return f"{self.lot} {self.kind} #{self.pk}"
 
 
 class Rectification(models.Model):

@@ -40,6 +40,27 @@ TEST_LABELS = {
     "core_drilling": gettext_lazy("core drilling of the wall build-up"),
     "window_airtightness": gettext_lazy("window air-tightness on site"),
 }
+FIRE_LABELS = {
+    "fire_class": gettext_lazy("fire check: combustion class against the building height"),
+    "fire_bands": gettext_lazy("fire check: barrier bands at every floor"),
+    "fire_render": gettext_lazy("fire check: protective render thickness"),
+    "fire_windows": gettext_lazy("fire check: fire integrity of the windows"),
+}
+SITE_LABELS = {**TEST_LABELS, **FIRE_LABELS}
+FIELD_LABELS = {
+    "strength": gettext_lazy("bond strength [MPa]"),
+    "failure_in_insulation": gettext_lazy("failure within the insulation"),
+    "force": gettext_lazy("pull-out force [kN]"),
+    "material": gettext_lazy("insulation found"),
+    "thickness": gettext_lazy("insulation thickness [mm]"),
+    "buildup": gettext_lazy("build-up found"),
+    "grade": gettext_lazy("air-tightness grade on site"),
+    "burning_class": gettext_lazy("burning class (GB 8624)"),
+    "floors_with_band": gettext_lazy("floors with a barrier band"),
+    "first_floor_mm": gettext_lazy("render on the first floor [mm]"),
+    "upper_mm": gettext_lazy("render above the first floor [mm]"),
+    "fire_integrity": gettext_lazy("fire integrity [h]"),
+}
 MATERIAL_LABELS = {
     "eps": gettext_lazy("moulded polystyrene board (EPS)"),
     "graphite_eps": gettext_lazy("graphite polystyrene board"),
@@ -47,7 +68,7 @@ MATERIAL_LABELS = {
     "polyurethane": gettext_lazy("rigid polyurethane foam board (PU)"),
     "rock_wool": gettext_lazy("rock wool board"),
     "foam_glass": gettext_lazy("foam glass board"),
-    "window": gettext_lazy("window"),
+    "window": gettext_lazy("external window"),
 }
 BURNING_RANK = {"A": 0, "A1": 0, "A2": 0, "B1": 1, "B2": 2, "B3": 3}
 
@@ -84,6 +105,10 @@ def rules() -> RuleFile:
         raise ValueError("rule file properties differ from quality.rules.PROPERTY_LABELS")
     if set(doc["tests"]) != set(TEST_LABELS) or set(doc["materials"]) != set(MATERIAL_LABELS):
         raise ValueError("rule file tests or materials differ from quality.rules labels")
+    if set(doc["site_tests"]) != set(SITE_LABELS) or any(
+        set(t["fields"]) - set(FIELD_LABELS) for t in doc["site_tests"].values()
+    ):
+        raise ValueError("rule file site_tests differ from quality.rules labels")
     limit_keys = {"value", "source", "verify", "unit", "min", "max"}
     for key, material in doc["materials"].items():
         for name, limit in material.items():
@@ -276,3 +301,51 @@ def reason(result: dict) -> str:
             else _("%(p)s %(v)s is worse than the required %(l)s (%(s)s)")
         )
     return text % values
+
+
+def site_kinds() -> list[str]:
+    return list(rules().doc["site_tests"])
+
+
+def parse_site_value(kind: str, key: str, raw) -> Decimal | str:
+    """A field of an on-site test checked against the rule file (``site_tests``): a number
+    in its physical range, one of its choices, a material, or a short text; refused naming
+    the field otherwise."""
+    spec = rules().doc["site_tests"][kind]["fields"][key]
+    label = str(FIELD_LABELS[key])
+    text = " ".join(str(raw if raw is not None else "").split())
+    if not text:
+        raise BusinessError(_("%(f)s: give a value.") % {"f": label})
+    if "choices" in spec:
+        value = text.upper() if key == "burning_class" else text.lower()
+        if value not in spec["choices"]:
+            raise BusinessError(
+                _("%(f)s: “%(v)s” is not one of %(c)s.")
+                % {"f": label, "v": text, "c": ", ".join(spec["choices"])}
+            )
+        return value
+    if spec.get("materials"):
+        if text not in MATERIAL_LABELS or text == "window":
+            raise BusinessError(
+                _("%(f)s: “%(v)s” is not a known material.") % {"f": label, "v": text}
+            )
+        return text
+    if "text" in spec:
+        if len(text) > int(spec["text"]):
+            raise BusinessError(
+                _("%(f)s: at most %(n)d characters.") % {"f": label, "n": int(spec["text"])}
+            )
+        return text
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise BusinessError(_("%(f)s: “%(v)s” is not a number.") % {"f": label, "v": text})
+    low, high = Decimal(str(spec["min"])), Decimal(str(spec["max"]))
+    if not low <= value <= high or (spec.get("integer") and value != value.to_integral()):
+        raise BusinessError(
+            _("%(f)s: %(v)s lies outside the physical range %(lo)s–%(hi)s %(u)s.")
+            % {"f": label, "v": text, "lo": low, "hi": high, "u": spec.get("unit", "")}
+        )
+    return value

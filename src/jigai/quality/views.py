@@ -62,8 +62,74 @@ def lot_detail(request, lot):
             "materials": materials,
             "properties": [(p, R.property_label(p)) for p in R.allowed_properties(lot.element)],
             "can_record": request.user.can(Cap.RECORD_TESTS),
+            "site_tests": [
+                (t, services.site_reason(t))
+                for t in lot.site_tests.select_related("item", "item__building")
+            ],
+            "site_kinds": [(k, R.SITE_LABELS[k]) for k in services.site_kinds_of(lot)],
+            "site_fields": _site_fields(lot),
+            "items": [
+                i for i in lot.project.items.select_related("building") if services.uses(i, lot)
+            ],
         },
     )
+
+
+def _site_fields(lot) -> list[tuple[str, str]]:
+    """The fields of the lot's on-site test kinds, each once."""
+    out = {}
+    for kind in services.site_kinds_of(lot):
+        for key in R.rules().doc["site_tests"][kind]["fields"]:
+            out.setdefault(key, R.FIELD_LABELS[key])
+    return list(out.items())
+
+
+@require_POST
+@capability_required(Cap.RECORD_TESTS)
+def record_site_test(request, lot):
+    lot = _lot(request, lot)
+
+    def run():
+        kind = request.POST.get("kind", "")
+        if kind not in services.site_kinds_of(lot):
+            raise BusinessError(_("Kind: choose an on-site test of this lot."))
+        item_id = request.POST.get("item", "").strip()
+        item = lot.project.items.filter(pk=int(item_id)).first() if item_id.isdigit() else None
+        if item is None:
+            raise BusinessError(_("Building: the building is not in this project."))
+        fields = R.rules().doc["site_tests"][kind]["fields"]
+        test = services.record_site_test(
+            lot,
+            actor=request.user,
+            item=item,
+            kind=kind,
+            tested_on=_date(request, "tested_on", _("Tested on")),
+            values={k: request.POST.get(f"f_{k}", "") for k in fields},
+        )
+        if test.passed:
+            return _("On-site test recorded: passed.")
+        return _(
+            "On-site test recorded: failed; the lot is blocked until a rectification is closed."
+        )
+
+    return _done(request, run, "quality:lot", lot.pk)
+
+
+@require_POST
+@capability_required(Cap.INSPECT_PROJECTS)
+def as_built_measured(request, pk, item):
+    project = get_visible_or_404(Project, request, pk=pk)
+    target = get_visible_or_404(project.items.select_related("building"), request, pk=item)
+
+    def run():
+        done = services.as_built_from_tests(target, actor=request.user)
+        return _("As-built η of %(b)s from the measured values: %(e)s (design %(d)s).") % {
+            "b": done.building,
+            "e": f"{done.as_built_eta:.1%}",
+            "d": f"{done.design_eta:.1%}" if done.design_eta is not None else "—",
+        }
+
+    return _done(request, run, "projects:detail", project.pk)
 
 
 @require_POST
