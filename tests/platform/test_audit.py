@@ -103,7 +103,9 @@ def test_model_save_and_delete_are_refused(db):
         entry.delete()
 
 
-def _drop_triggers():
+def drop_audit_triggers():
+    """What an attacker with the database file does first (the test's transaction rolls it
+    back)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER audit_entry_no_update")
@@ -114,7 +116,7 @@ def _drop_triggers():
 
 def test_tampering_behind_the_applications_back_breaks_the_chain(db):
     # Someone with database rights drops the triggers and edits a row: the chain tells.
-    _drop_triggers()  # rolled back with the test's transaction
+    drop_audit_triggers()  # rolled back with the test's transaction
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditentry SET summary = 'rewritten' WHERE seq = 2")
     report = audit.verify_chain()
@@ -126,7 +128,7 @@ def test_tampering_behind_the_applications_back_breaks_the_chain(db):
 
 
 def test_deleted_entry_breaks_the_chain(db):
-    _drop_triggers()
+    drop_audit_triggers()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE seq = 1")
     report = audit.verify_chain()

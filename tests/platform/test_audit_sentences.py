@@ -18,6 +18,7 @@ from jigai.audit.models import AuditEntry
 from jigai.programmes import services as programmes
 from jigai.projects.models import Ledger
 from jigai.projects.workflow import ACTIONS
+from tests.platform.test_audit import drop_audit_triggers
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "jigai"
 
@@ -114,7 +115,7 @@ def _insert_legacy(row: dict, now) -> AuditEntry:
 def test_old_entries_without_data_still_verify_and_show_their_summary(db):
     """A trail begun before data (version 1) and before the key (versions 1 and 2) verifies
     each entry by its own version, then continues keyed."""
-    _drop_triggers()  # rolled back with the test's transaction: start a trail afresh
+    drop_audit_triggers()  # rolled back with the test's transaction: start a trail afresh
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditentry")
     now = timezone.now()
@@ -151,15 +152,6 @@ def test_an_old_format_entry_after_a_keyed_one_is_a_forgery(db):
     )
 
 
-def _drop_triggers():
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
-            cursor.execute("DROP TRIGGER audit_entry_no_delete")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update_delete ON audit_auditentry")
-
-
 @pytest.mark.parametrize(
     "column, value",
     [
@@ -173,7 +165,7 @@ def test_tampering_with_the_data_of_a_new_entry_breaks_the_chain(db, column, val
     entry = _record("money.owners", MONEY)
     _record("demo.load", {"n": 1})
     assert audit.verify_chain().ok
-    _drop_triggers()  # rolled back with the test's transaction
+    drop_audit_triggers()  # rolled back with the test's transaction
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE audit_auditentry SET {column} = %s WHERE seq = %s", [value, entry.seq]

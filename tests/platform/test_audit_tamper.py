@@ -17,18 +17,10 @@ from jigai.audit.models import AuditEntry
 from jigai.audit.verification import verify_all
 from jigai.projects import funding
 from jigai.projects.models import Ledger, LedgerEntry
+from tests.platform.test_audit import drop_audit_triggers
 from tests.platform.test_projects_money import _project
 
 D = dt.date(2023, 7, 1)
-
-
-def _drop_audit_triggers():
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
-            cursor.execute("DROP TRIGGER audit_entry_no_delete")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update_delete ON audit_auditentry")
 
 
 def _drop_ledger_triggers():
@@ -47,7 +39,7 @@ def _head():
 def _rewrite_and_recompute(seq, *, version):
     """Edit entry ``seq`` and recompute the hashes of it and every later entry as the code
     says — without the key: unkeyed SHA-256 (version 2) or an HMAC under a guessed key."""
-    _drop_audit_triggers()
+    drop_audit_triggers()
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE audit_auditentry SET actor_name = %s WHERE seq = %s", ["改写者", seq]
@@ -108,7 +100,7 @@ def test_truncating_the_last_entries_is_detected(db, capsys):
         with transaction.atomic():
             audit.record(actor=None, actor_name="t", action="demo.load", data={"n": n})
     anchored = anchors.write_anchor()
-    _drop_audit_triggers()
+    drop_audit_triggers()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE seq > %s", [anchored.seq - 3])
     assert audit.verify_chain().ok  # what is left still links up: only the anchor tells
@@ -126,7 +118,7 @@ def test_truncating_the_last_entries_is_detected(db, capsys):
 def test_deleting_a_middle_entry_is_detected(db):
     anchored = anchors.write_anchor()
     middle = anchored.seq // 2
-    _drop_audit_triggers()
+    drop_audit_triggers()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditentry WHERE seq = %s", [middle])
     result = verify_all()

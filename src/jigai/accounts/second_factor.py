@@ -50,6 +50,18 @@ def _division_code(user) -> str:
     return user.organisation.division.code
 
 
+def _record_failure(request, user) -> None:
+    """A wrong second-factor code, in the audit trail (inside the caller's transaction)."""
+    audit.record(
+        actor=user,
+        action="security.otp_failed",
+        outcome=AuditEntry.Outcome.REFUSED,
+        ip_address=_ip(request),
+        division_code=_division_code(user),
+        data={"u": user.display_name},
+    )
+
+
 def _ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -89,14 +101,7 @@ def confirm_enrolment(request, user, code: str) -> list[str]:
         if device is None or has_authenticator(user):
             raise BusinessError(_("There is no authenticator being set up: start again."))
         if not device.verify_token(code):
-            audit.record(
-                actor=user,
-                action="security.otp_failed",
-                outcome=AuditEntry.Outcome.REFUSED,
-                ip_address=_ip(request),
-                division_code=_division_code(user),
-                data={"u": user.display_name},
-            )
+            _record_failure(request, user)
             refusal = _("The code is wrong or expired: enter the code the app shows now.")
         else:
             device.confirmed = True
@@ -164,14 +169,7 @@ def verify(request, user, code: str) -> None:
                     used, recovery = device, True
                     break
         if used is None:
-            audit.record(
-                actor=user,
-                action="security.otp_failed",
-                outcome=AuditEntry.Outcome.REFUSED,
-                ip_address=_ip(request),
-                division_code=_division_code(user),
-                data={"u": user.display_name},
-            )
+            _record_failure(request, user)
             refusal = _(
                 "The code is wrong, expired or already used. Wait for the next code "
                 "(a new one every 30 seconds) or use a recovery code."
