@@ -482,3 +482,6 @@ def test_scope_per_role_on_the_pages(project, user, client_as):
     html = page.content.decode()
     assert 'data-testid="quality-plan"' in html and "GB 50411-2019 §4.1.5" in html
     assert 'data-measure="wall_eps_80"' in html
+    # units as a reader writes them, in Chinese by default: m², 樘 (not the file's m2, each)
+    assert " m²</td>" in html and " 樘</td>" in html
+    assert " m2</td>" not in html and " each</td>" not in html

@@ -4,6 +4,7 @@ A template tag rather than context from the project view, so that ``projects`` d
 import ``quality`` (which sits above it: tests/test_layers.py)."""
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from jigai.quality.services import project_context
 
@@ -19,3 +20,12 @@ def quality_card(context, project):
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+UNITS = {"m2": "m²", "each": _("windows (units)")}
+
+
+@register.filter
+def unit_label(unit: str) -> str:
+    """A rule file's unit as the reader writes it (m², 樘)."""
+    return UNITS.get(unit, unit)
