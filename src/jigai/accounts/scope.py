@@ -185,7 +185,6 @@ def refused_access(request, obj) -> None:
             action="access.refused",
             outcome=AuditEntry.Outcome.REFUSED,
             obj=obj,
-            ip_address=request.META.get("REMOTE_ADDR"),
             division_code=user.organisation.division.code,
             data={
                 "a": user.display_name,

@@ -50,20 +50,15 @@ def _division_code(user) -> str:
     return user.organisation.division.code
 
 
-def _record_failure(request, user) -> None:
+def _record_failure(user) -> None:
     """A wrong second-factor code, in the audit trail (inside the caller's transaction)."""
     audit.record(
         actor=user,
         action="security.otp_failed",
         outcome=AuditEntry.Outcome.REFUSED,
-        ip_address=_ip(request),
         division_code=_division_code(user),
         data={"u": user.display_name},
     )
-
-
-def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 # --------------------------------------------------------------------------- enrolment
@@ -101,7 +96,7 @@ def confirm_enrolment(request, user, code: str) -> list[str]:
         if device is None or has_authenticator(user):
             raise BusinessError(_("There is no authenticator being set up: start again."))
         if not device.verify_token(code):
-            _record_failure(request, user)
+            _record_failure(user)
             refusal = _("The code is wrong or expired: enter the code the app shows now.")
         else:
             device.confirmed = True
@@ -111,7 +106,6 @@ def confirm_enrolment(request, user, code: str) -> list[str]:
                 actor=user,
                 action="security.otp_enrol",
                 obj=user,
-                ip_address=_ip(request),
                 division_code=_division_code(user),
                 data={"u": user.display_name},
             )
@@ -169,7 +163,7 @@ def verify(request, user, code: str) -> None:
                     used, recovery = device, True
                     break
         if used is None:
-            _record_failure(request, user)
+            _record_failure(user)
             refusal = _(
                 "The code is wrong, expired or already used. Wait for the next code "
                 "(a new one every 30 seconds) or use a recovery code."
@@ -179,7 +173,6 @@ def verify(request, user, code: str) -> None:
                 actor=user,
                 action="security.recovery_code_used",
                 obj=user,
-                ip_address=_ip(request),
                 division_code=_division_code(user),
                 data={"u": user.display_name, "n": StaticToken.objects.filter(device=used).count()},
             )

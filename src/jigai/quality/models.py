@@ -72,13 +72,32 @@ class InspectionLot(models.Model):
         return f"{self.project.code} {self.get_element_display()} {self.measure_id} #{self.seq}"
 
 
-class EntryTest(models.Model):
-    """An entry re-inspection (进场复验) of a delivered batch, with the lab's measured values
-    and, per property, the comparison with the design value and the standard's limit."""
+class RecordedTest(models.Model):
+    """What every test record of a lot holds: when, the measured values, the verdict, who
+    recorded it; scoped by its lot's project."""
 
     scope_division = "lot__project__division"
     scope_contractor = "lot__project__contractor"
     scope_capability = Cap.VIEW_PROJECTS
+
+    tested_on = models.DateField(_("tested on"))
+    values = models.JSONField(_("measured values"), default=dict)
+    passed = models.BooleanField(_("passed"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["lot", "pk"]
+
+
+class EntryTest(RecordedTest):
+    """An entry re-inspection (进场复验) of a delivered batch, with the lab's measured values
+    and, per property, the comparison with the design value and the standard's limit."""
 
     lot = models.ForeignKey(
         InspectionLot, models.PROTECT, related_name="entry_tests", verbose_name=_("lot")
@@ -89,19 +108,9 @@ class EntryTest(models.Model):
     quantity = models.DecimalField(_("quantity delivered"), max_digits=12, decimal_places=2)
     lab = models.CharField(_("test laboratory"), max_length=120)
     report_no = models.CharField(_("report number"), max_length=60, unique=True)
-    tested_on = models.DateField(_("tested on"))
-    values = models.JSONField(_("measured values"), default=dict)
     results = models.JSONField(_("comparison per property"), default=list)
-    passed = models.BooleanField(_("passed"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
-    )
-    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["lot", "pk"]
+    class Meta(RecordedTest.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(quantity__gt=0), name="entry_test_quantity_positive"
@@ -114,14 +123,10 @@ class EntryTest(models.Model):
         return f"{self.report_no} {self.material} {self.maker}"
 
 
-class SiteTest(models.Model):
+class SiteTest(RecordedTest):
     """An on-site test (现场检验) or a fire check during works on one building of a lot:
     bond pull-off, anchor pull-out, core drilling, window air-tightness, or a GB 50016 §6.7
     check (kinds and limits in the rule file's ``site_tests``), with its verdict and reason."""
-
-    scope_division = "lot__project__division"
-    scope_contractor = "lot__project__contractor"
-    scope_capability = Cap.VIEW_PROJECTS
 
     lot = models.ForeignKey(
         InspectionLot, models.PROTECT, related_name="site_tests", verbose_name=_("lot")
@@ -130,19 +135,9 @@ class SiteTest(models.Model):
         ProjectBuilding, models.PROTECT, related_name="site_tests", verbose_name=_("building")
     )
     kind = models.CharField(_("kind"), max_length=30)
-    tested_on = models.DateField(_("tested on"))
-    values = models.JSONField(_("measured values"), default=dict)
     result = models.JSONField(_("comparison"), default=dict)
-    passed = models.BooleanField(_("passed"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
-    )
-    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["lot", "pk"]
+    class Meta(RecordedTest.Meta):
         verbose_name = _("on-site test")
         verbose_name_plural = _("on-site tests")
 
